@@ -1,0 +1,1 @@
+"""Nurtura: a self-hosted marketing-automation engine."""

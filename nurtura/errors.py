@@ -1,0 +1,52 @@
+"""The exception root of Nurtura and the typed errors that reach users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class NurturaError(Exception):
+    """Root of every error Nurtura raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, at a JSON path such as `$.nodes.by_total.yes`."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class ProcessInvalid(NurturaError):
+    """A process file with one or more problems, all reported at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class FilterInvalid(NurturaError):
+    """A filter that does not parse; `problems` carry paths relative to the filter."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class BadInput(NurturaError):
+    """An input line (event, contact) that cannot be accepted, with where it came from."""
+
+
+class UnknownContact(NurturaError):
+    """A step or command named a contact that does not exist."""
+
+
+class UnknownProcess(NurturaError):
+    """A command named a process that does not exist."""
+
+
+class UnknownTimezone(NurturaError):
+    """A timezone name that the IANA database does not know."""
