@@ -158,12 +158,12 @@ class _Checker:
         elif isinstance(node, DelayNode):
             self.delay(nid, node, path)
         elif isinstance(node, SplitNode) and node.winner is not None:
-            w = node.winner
-            if isinstance(w.after, str):
-                self.duration(nid, w.after, f"{path}.winner.after")
-            elif w.after < 1:
+            win = node.winner
+            if isinstance(win.after, str):
+                self.duration(nid, win.after, f"{path}.winner.after")
+            elif win.after < 1:
                 self.bad(f"{path}.winner.after", "a number of runs must be at least 1")
-            if w.by.startswith("outcome:") and len(w.by) == len("outcome:"):
+            if win.by == "outcome:":
                 self.bad(f"{path}.winner.by", "'outcome:' needs an outcome name")
         elif isinstance(node, ActionNode):
             self.action(nid, node, path)

@@ -1,1 +1,1 @@
-"""runtime."""
+"""Runtime: ingestion of Segment messages, the worker loop, (later) delivery."""

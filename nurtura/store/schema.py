@@ -1,0 +1,125 @@
+"""The tables, as SQLAlchemy Core metadata. Times are integer epoch milliseconds (UTC).
+
+Every per-contact table carries `contact_id`, the distribution key for a sharded PostgreSQL.
+Migrations in store/migrations create exactly this (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+processes = Table(
+    "processes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("enabled", Boolean, nullable=False, default=False),
+    Column("activated_at", BigInteger, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+process_versions = Table(
+    "process_versions", metadata,
+    Column("process_id", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("doc", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+contacts = Table(
+    "contacts", metadata,
+    Column("id", String(200), primary_key=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("paid_total", Float, nullable=False, default=0.0),
+    Column("paid_count", Integer, nullable=False, default=0),
+    Column("last_paid_at", BigInteger, nullable=True),
+    Column("doc", Text, nullable=False),
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("contact_id", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("props", Text, nullable=True),
+    Column("message_id", String(200), nullable=True),
+    Column("pending", Boolean, nullable=True),
+)
+Index("events_message_id", events.c.message_id, unique=True,
+      sqlite_where=text("message_id IS NOT NULL"),
+      postgresql_where=text("message_id IS NOT NULL"))
+Index("events_contact", events.c.contact_id, events.c.name, events.c.ts)
+Index("events_pending", events.c.ts, sqlite_where=text("pending"), postgresql_where=text("pending"))
+
+runs = Table(
+    "runs", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("contact_id", String(200), nullable=False),
+    Column("process_id", Integer, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("node", String(200), nullable=False),
+    Column("wake_at", BigInteger, nullable=True),
+    Column("node_since", BigInteger, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger, nullable=True),
+    Column("seq", Integer, nullable=False),
+    Column("reason", String(200), nullable=True),
+    Column("vars", Text, nullable=True),
+    Column("hist", Text, nullable=True),
+    sqlite_with_rowid=False,
+)
+Index("runs_contact", runs.c.contact_id)
+Index("runs_wake", runs.c.wake_at, sqlite_where=text("wake_at IS NOT NULL"),
+      postgresql_where=text("wake_at IS NOT NULL"))
+Index("runs_process", runs.c.process_id, runs.c.status)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("contact_id", String(200), nullable=False),
+    Column("run_id", String(16), nullable=False),
+    Column("process_id", Integer, nullable=False),
+    Column("node", String(200), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(10), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", BigInteger, nullable=True),
+    sqlite_with_rowid=False,
+)
+Index("outbox_due", outbox.c.next_at, sqlite_where=text("status = 'pending'"),
+      postgresql_where=text("status = 'pending'"))
+
+stats = Table(
+    "stats", metadata,
+    Column("process_id", Integer, primary_key=True),
+    Column("node", String(200), primary_key=True),
+    Column("key", String(100), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+meta = Table(
+    "meta", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
