@@ -24,9 +24,18 @@ def raw(name: str) -> dict[str, Any]:
     return data
 
 
+def templates() -> dict[str, dict[str, Any]]:
+    """Shipped message templates by name: {"channel", "subject"?, "html"?, "text"}."""
+    folder = resources.files(__package__).joinpath("templates")
+    out = {}
+    for p in folder.iterdir():
+        if p.name.endswith(".json"):
+            out[p.name[: -len(".json")]] = json.loads(p.read_text(encoding="utf-8"))
+    return out
+
+
 def template_names() -> set[str]:
-    folder = resources.files(__package__).joinpath("emails")
-    return {p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".liquid")}
+    return set(templates())
 
 
 def processes() -> list[Process]:
