@@ -41,6 +41,7 @@ from nurtura.model.validate import Process, var_ref
 
 MAX_INSTANT_STEPS = 1000
 MAX_CASCADE = 1000
+MAX_NESTING = 20  # start_process inside start_process …
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Advance:
         self.queue: deque[Event] = deque()
         self.current: Event | None = None
         self.cascade = 0
+        self.nesting = 0
 
     # -- inputs ---------------------------------------------------------------------------
 
@@ -126,6 +128,8 @@ class Advance:
             self._go(run, dep, node.on_timeout, at)
         elif isinstance(node, DelayNode):
             self._go(run, dep, node.next, at)
+        else:  # the node changed type in a new version: carry on from it
+            self._go(run, dep, run.node, at)
         self._drain()
         return self.step
 
@@ -445,9 +449,15 @@ class Advance:
         """Put the contact into `dep` at its entry (start_process); False when not allowed."""
         if not dep.enabled or not self._may_enter(dep):
             return False
+        if self.nesting >= MAX_NESTING:
+            raise RunFailed(f"start_process nested more than {MAX_NESTING} deep")
         entry_trigger = dep.process.triggers()[0][0]
         run = self.start(dep, at, cause, via=entry_trigger)
-        self._go(run, dep, dep.process.entry_node(), at)
+        self.nesting += 1
+        try:
+            self._go(run, dep, dep.process.entry_node(), at)
+        finally:
+            self.nesting -= 1
         return True
 
 

@@ -250,8 +250,10 @@ class _Parser:
 
     def _cmp_of(self, raw: dict[str, Any], path: str, key: str) -> Cmp | None:
         """The one op beside `key` in `{"field": "city", "eq": "Delft"}`."""
-        self._extra(raw, path, {key, *OPS})
+        clean = self._extra(raw, path, {key, *OPS})
         ops = [k for k in raw if k in OPS]
+        if not ops and not clean:
+            return None  # the unknown key was the operator: already reported
         if len(ops) != 1:
             self.bad(path, f"'{key}' takes exactly one operator of {list(OPS)}, found {ops}")
             return None
