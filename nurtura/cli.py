@@ -29,8 +29,8 @@ process_app = typer.Typer(help="Validate, import, export, list, enable and disab
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(process_app, name="process")
 app.add_typer(db_app, name="db")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 DbOpt = Annotated[str, typer.Option("--db", envvar="NURTURA_DB", help="Database URL.")]
@@ -216,7 +216,7 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
 @friendly
 def ingest_cmd(file: Path, db: DbOpt = DEFAULT_DB) -> None:
     """Store Segment messages (JSON lines) as events; a repeated messageId is ignored."""
-    evs = parse_events(file.read_text(encoding="utf-8").splitlines(), str(file))
+    evs = parse_events(file.read_text(encoding="utf-8").splitlines(), str(file), _now())
     n = Store(db).ingest(evs)
     out.print(f"{n} new events, {len(evs) - n} duplicates ignored")
 

@@ -43,11 +43,14 @@ def read_jsonl(lines: Iterable[str], source: str) -> list[tuple[int, Any]]:
     return out
 
 
-def parse_events(lines: Iterable[str], source: str = "events") -> list[Event]:
+def parse_events(
+    lines: Iterable[str], source: str = "events", received: datetime | None = None
+) -> list[Event]:
+    """Segment messages, one a line; without `received`, every message needs a timestamp."""
     events = []
     for no, obj in read_jsonl(lines, source):
         try:
-            events.append(parse_message(obj))
+            events.append(parse_message(obj, received))
         except BadInput as exc:
             raise BadInput(f"{source}:{no}: {exc}") from None
     return events

@@ -1,0 +1,142 @@
+"""The SQLite store: migrations, idempotent ingestion, one transaction per step, ordering."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
+
+from nurtura.clock import SimClock
+from nurtura.engine.state import Contact, Event, OutboxItem, Step
+from nurtura.model.validate import load_process
+from nurtura.runtime.worker import Worker
+from nurtura.store.schema import metadata
+from nurtura.store.sql import Store
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def process(**nodes: Any) -> Any:
+    return load_process({"nurtura": 1, "name": "P", "nodes": nodes})
+
+
+WAITER = process(
+    t={"type": "trigger", "event": "go", "next": "w"},
+    w={"type": "wait", "for": [{"event": "done", "next": "m"}], "timeout": "1d",
+       "on_timeout": "e"},
+    m={"type": "action", "do": "send_email", "template": "x", "next": "e"},
+    e={"type": "end"},
+)
+
+
+def ev(name: str, cid: str, ts: datetime, mid: str, **props: Any) -> Event:
+    return Event(name, cid, ts, mid, props)
+
+
+def test_migrations_create_exactly_the_schema(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_repeated_message_id_is_ingested_once(store: Store) -> None:
+    first = store.ingest([ev("go", "c1", T0, "m-1"), ev("go", "c1", T0, "m-2")])
+    again = store.ingest([ev("go", "c1", T0, "m-1")])
+    assert (first, again) == (2, 0)
+    assert store.table_counts()["events"] == 2
+
+
+def _enabled(store: Store, p: Any = WAITER) -> None:
+    store.save_process(p, T0)
+    store.set_enabled(p.name, True, T0)
+
+
+def test_a_failing_step_commits_nothing(store: Store) -> None:
+    _enabled(store)
+    store.ingest([ev("identify", "c1", T0, "m-0", email="a@x.io"), ev("go", "c1", T0, "m-1")])
+    batch = store.load_batch(["c1"], T0, set())
+    before = store.table_counts()
+    bad = Step()
+    bad.contact_changed = True
+    bad.outbox.append(OutboxItem("k", "r", None, 1, "m", "email", T0, {}))  # type: ignore[arg-type]
+    batch.contacts["c1"] = Contact("c1", T0)
+    with pytest.raises(IntegrityError):
+        store.apply(batch, bad, [row for row, _ in batch.pending["c1"]], ["c1"])
+    assert store.table_counts() == before
+    assert store.due_contacts(T0, 10) == ["c1"]  # its events are still pending
+
+
+def test_worker_handles_each_contacts_inputs_in_timestamp_order(store: Store) -> None:
+    _enabled(store)
+    # ingested out of order: the 'done' arrives first but happened after 'go'
+    store.ingest([ev("identify", "c1", T0, "m-0", email="a@x.io"),
+                  ev("done", "c1", T0 + timedelta(hours=2), "m-2"),
+                  ev("go", "c1", T0 + timedelta(hours=1), "m-1")])
+    lines: list[Any] = []
+    Worker(store, SimClock(T0), on_actions=lines.extend).drain(T0 + timedelta(hours=3))
+    assert [(a.node, a.at) for a in lines] == [("m", T0 + timedelta(hours=2))]
+    assert len(store.outbox_items()) == 1
+
+
+def test_replaying_the_same_input_gives_the_same_run_and_outbox_key(tmp_path: Any) -> None:
+    keys = []
+    for i in range(2):
+        s = Store(f"sqlite:///{tmp_path / f'{i}.db'}")
+        _enabled(s)
+        s.ingest([ev("identify", "c1", T0, "m-0", email="a@x.io"), ev("go", "c1", T0, "m-1"),
+                  ev("done", "c1", T0 + timedelta(minutes=5), "m-2")])
+        Worker(s, SimClock(T0)).drain(T0 + timedelta(hours=1))
+        keys.append([o["key"] for o in s.outbox_items()])
+        s.close()
+    assert keys[0] == keys[1] and len(keys[0]) == 1
+
+
+def test_publishing_a_version_without_the_runs_node_exits_them(store: Store) -> None:
+    _enabled(store)
+    store.ingest([ev("go", "c1", T0, "m-1"), ev("go", "c2", T0, "m-2")])
+    Worker(store, SimClock(T0)).drain(T0)
+    v2 = process(t={"type": "trigger", "event": "go", "next": "w2"},
+                 w2={"type": "wait", "for": [{"event": "done", "next": "e"}]},
+                 e={"type": "end"})
+    _, version = store.save_process(v2, T0 + timedelta(minutes=1))
+    stats = store.stats(store.process_info("P").id)
+    assert version == 2
+    assert (stats["exited"], stats["active"]) == (2, 0)
+    assert {r.reason for r, _ in store.runs_of("c1")} == {"node_removed"}
+
+
+def test_saving_the_same_document_keeps_the_version(store: Store) -> None:
+    assert store.save_process(WAITER, T0) == store.save_process(WAITER, T0)
+
+
+def test_disabled_process_pauses_and_resumes_with_overdue_timeouts(store: Store) -> None:
+    _enabled(store)
+    store.ingest([ev("identify", "c1", T0, "m-0", email="a@x.io"), ev("go", "c1", T0, "m-1")])
+    worker = Worker(store, SimClock(T0))
+    worker.drain(T0)
+    store.set_enabled("P", False, T0 + timedelta(hours=1))
+    assert store.next_due() is None
+    worker.drain(T0 + timedelta(days=3))
+    assert store.stats(1)["active"] == 1
+    store.set_enabled("P", True, T0 + timedelta(days=3))
+    assert store.next_due() == T0 + timedelta(days=1)
+    worker.drain(T0 + timedelta(days=3))
+    stats = store.stats(1)
+    assert (stats["active"], stats["completed"]) == (0, {"none": 1})
+
+
+def test_run_history_says_what_happened_and_why(store: Store) -> None:
+    _enabled(store)
+    store.ingest([ev("identify", "c1", T0, "m-0", email="a@x.io"), ev("go", "c1", T0, "m-1"),
+                  ev("done", "c1", T0 + timedelta(minutes=5), "m-2")])
+    Worker(store, SimClock(T0)).drain(T0 + timedelta(hours=1))
+    ((run, history),) = store.runs_of("c1")
+    assert run.status == "completed"
+    flat = [entry for item in history for entry in item[1:]]
+    assert {"node": "t", "event": "go"} in flat
+    assert {"node": "w", "event": "done"} in flat
+    assert any(e.get("action") == "send_email" for e in flat)
