@@ -98,6 +98,11 @@ def apply_event(c: Contact, ev: Event, step: Step) -> list[Follow]:
         return _set_channel(c, "email", False, step)
     if name == "sms.unsubscribed":
         return _set_channel(c, "sms", False, step)
+    if name == "rfm.changed" and (p.get("new") is None or isinstance(p.get("new"), str)):
+        if c.rfm != p.get("new"):
+            c.rfm = p.get("new")
+            step.contact_changed = True
+        return []
     if name == "email.bounced" and not c.bounced:
         c.bounced = True
         step.contact_changed = True
