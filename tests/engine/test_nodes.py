@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.engine.driver import T0, Driver, at, proc
+from tests.engine.driver import Driver, at, proc
 
 TRIG = {"type": "trigger", "event": "go", "next": "a"}
 
@@ -77,7 +77,8 @@ def test_wait_event_exactly_at_timeout_instant_arrives_in_time() -> None:
     d.send("ok", "c1", "+1h")
     d.send("ok", "c2", "+1h1s")
     d.advance(at("+2d"))
-    assert d.short() == [("2026-11-23T11:00:00Z", "c1", "yes"), ("2026-11-23T11:00:00Z", "c2", "no")]
+    assert d.short() == [
+        ("2026-11-23T11:00:00Z", "c1", "yes"), ("2026-11-23T11:00:00Z", "c2", "no")]
 
 
 def test_wait_ignores_events_before_the_run_reached_it() -> None:
