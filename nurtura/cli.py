@@ -224,12 +224,12 @@ def ingest_cmd(file: Path, db: DbOpt = DEFAULT_DB) -> None:
 @app.command("serve")
 @friendly
 def serve_cmd(db: DbOpt = DEFAULT_DB,
-              demo: Annotated[bool, typer.Option(help="Load the library processes.")] = False
-              ) -> None:
-    """Start Nurtura: loads the demo processes if asked, then runs the worker.
+              demo: Annotated[bool, typer.Option(help="Load the library processes.")] = False,
+              host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Start Nurtura: the HTTP API, the editor and a worker, in one process."""
+    from nurtura.runtime.server import serve
+    from nurtura.store import tokens
 
-    The HTTP API and editor are not built yet (see the open issues); today this is the
-    worker on the given database."""
     store = Store(db)
     if demo:
         existing = {i.name for i in store.list_processes()}
@@ -238,7 +238,33 @@ def serve_cmd(db: DbOpt = DEFAULT_DB,
                 store.save_process(p, _now())
                 store.set_enabled(p.name, True, _now())
                 out.print(f"loaded demo process [bold]{p.name}[/bold] (enabled)")
-    worker_cmd(db=db)
+        if not tokens.exists(store.engine):
+            raw = tokens.create(store.engine, "demo", {"admin"}, _now())
+            out.print(f"an admin API token was made for this demo (shown once): {raw}")
+    store.close()
+    out.print(f"Nurtura on http://{host}:{port}/ (API docs at /docs), database {db}")
+    serve(db, host, port)
+
+
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+@friendly
+def token_create(
+    name: str,
+    scope: Annotated[list[str], typer.Option(help="write (ingestion) or admin")] = ["admin"],  # noqa: B006
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Make an API token; it is printed once and stored only as a hash."""
+    from nurtura.store import tokens
+
+    try:
+        raw = tokens.create(Store(db).engine, name, set(scope), _now())
+    except ValueError as exc:
+        raise BadInput(f"--scope: {exc}") from None
+    sys.stdout.write(raw + "\n")
 
 
 @db_app.command("upgrade")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -37,7 +38,18 @@ class FilterInvalid(NurturaError):
 
 
 class BadInput(NurturaError):
-    """An input line (event, contact) that cannot be accepted, with where it came from."""
+    """An input (event, contact, line) that cannot be accepted; names the field at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is None:
+            m = re.match(r"^(?:[^:]*:\d+: )?'([^']+)'", message)
+            field = m.group(1) if m else None
+        self.field = field
+
+
+class Conflict(NurturaError):
+    """The request clashes with what is stored (a name already taken, …)."""
 
 
 class UnknownContact(NurturaError):

@@ -168,6 +168,10 @@ class Advance:
             if dep is None or not dep.enabled:
                 continue
             self._credit_split(run, dep, ev.name)
+            if ev.name == "run.exit" and ev.properties.get("run_id") == run.id:
+                self._touch(run)
+                self._exit(run, dep, at, str(ev.properties.get("reason") or "manual"))
+                continue
             if self._exit_goal(run, dep, ev):
                 continue
             node = dep.process.nodes.get(run.node)

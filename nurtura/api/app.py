@@ -1,0 +1,44 @@
+"""The FastAPI application: routers, problem JSON, the editor's static files, health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from nurtura import __version__
+from nurtura.api import catalog, contacts, ingest, problems, processes
+from nurtura.clock import Clock
+from nurtura.store.sql import Store
+from nurtura.store.tokens import Verifier
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(store: Store, clock: Clock, wake: Callable[[], None] | None = None,
+               static_dir: Path | None = STATIC) -> FastAPI:
+    """The API over `store`; `clock` is injectable (tests run it on simulated time);
+    `wake` is called when new work arrives, to wake an idle worker."""
+    app = FastAPI(
+        title="Nurtura", version=__version__,
+        description="Self-hosted marketing automation: Segment-compatible ingestion, "
+                    "processes, contacts and runs.",
+    )
+    app.state.store = store
+    app.state.clock = clock
+    app.state.verifier = Verifier(store.engine)
+    app.state.wake = wake or (lambda: None)
+    problems.install(app)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: no token needed."""
+        return {"status": "ok", "version": __version__}
+
+    for module in (ingest, processes, contacts, catalog):
+        app.include_router(module.router)
+    if static_dir is not None and (static_dir / "index.html").exists():
+        app.mount("/", StaticFiles(directory=static_dir, html=True), name="editor")
+    return app
