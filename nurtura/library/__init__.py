@@ -1,4 +1,5 @@
-"""The shipped process templates (the five seed processes) and their email templates."""
+"""The shipped process templates (the five seed processes, their helper rules and
+campaigns) and their email templates."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ from typing import Any
 
 from nurtura.model.validate import Process, load_process
 
+# In the order of SPEC "Templates"; each seed process is followed by the rules and campaigns
+# it works with (a tag-setting rule, the campaigns it starts).
 FILES = (
     "personal-offer.json",
     "course-reminder.json",
+    "lesson-opened-tag.json",
     "unpaid-invoice.json",
     "lead-to-buyer.json",
+    "campaign-1.json",
+    "campaign-2.json",
+    "customer-1-tag.json",
     "auto-webinar.json",
 )
 
@@ -39,9 +46,37 @@ def template_names() -> set[str]:
 
 
 def processes() -> list[Process]:
-    """Every shipped process, checked against the shipped templates."""
+    """Every shipped process, checked against the shipped templates and against each other
+    (a `start_process`/`stop_process` must name a shipped process)."""
+    docs = [raw(name) for name in FILES]
+    names = {str(d.get("name")) for d in docs}
+    catalogue = template_names()
+    return [load_process(doc, catalogue, names) for doc in docs]
+
+
+# The library as the editor shows it: one entry per seed, with every file it needs.
+BUNDLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("personal-offer", "Personal offer after an order", ("personal-offer.json",)),
+    ("course-reminder", "Remind students who did not start the course",
+     ("course-reminder.json", "lesson-opened-tag.json")),
+    ("unpaid-invoice", "Unpaid invoice follow-up", ("unpaid-invoice.json",)),
+    ("lead-to-buyer", "From lead to buyer: campaign 1, then campaign 2",
+     ("lead-to-buyer.json", "campaign-1.json", "campaign-2.json", "customer-1-tag.json")),
+    ("auto-webinar", "Auto-webinar: nearest session, reminders, follow-up",
+     ("auto-webinar.json",)),
+)
+
+
+def bundles() -> list[dict[str, Any]]:
+    """Slug, title, one line (the first process's description) and the process names."""
     out = []
-    for name in FILES:
-        doc = raw(name)
-        out.append(load_process(doc, template_names()))
+    for slug, title, files in BUNDLES:
+        docs = [raw(f) for f in files]
+        out.append({"slug": slug, "name": title, "description": docs[0].get("description", ""),
+                     "processes": [d["name"] for d in docs]})
     return out
+
+
+def bundle_processes(slug: str) -> list[Process]:
+    files = next(f for s, _, f in BUNDLES if s == slug)
+    return [load_process(raw(f), template_names()) for f in files]

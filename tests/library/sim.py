@@ -20,6 +20,8 @@ from nurtura.model.validate import Process, load_process
 from nurtura.simulate import Result, parse_contacts, parse_events, simulate
 
 LIBRARY = Path(library.__file__).parent
+Msg = dict[str, Any]  # a Segment message
+Line = dict[str, Any]  # an output line of simulate
 _ids = itertools.count(1)
 
 

@@ -8,33 +8,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.library.sim import assert_ordered, by_contact, line, run, run_cli, track
+from tests.library.sim import Line, Msg, assert_ordered, by_contact, line, run, run_cli, track
 
 FILES = ["course-reminder.json", "lesson-opened-tag.json"]
 P, RULE = "Course reminder", "Lesson 1 opened"
 
 
-def paid(who: str, at: str, oid: str = "o1") -> dict:
+def paid(who: str, at: str, oid: str = "o1") -> Msg:
     return track(who, "order.paid", at, order_id=oid, amount=9900)
 
 
-def opened(who: str, at: str, lesson: object = 1) -> dict:
+def opened(who: str, at: str, lesson: object = 1) -> Msg:
     return track(who, "lesson.opened", at, lesson=lesson)
 
 
-def tagged(at: str, who: str) -> dict[str, object]:
+def tagged(at: str, who: str) -> Line:
     return line(at, who, RULE, "tag", "add_tag", tag="Lesson1")
 
 
-def reminder(at: str, who: str, **extra: object) -> dict[str, object]:
+def reminder(at: str, who: str, **extra: object) -> Line:
     return line(at, who, P, "reminder", "send_email", template="lesson-reminder", **extra)
 
 
-CONTACTS = [
+CONTACTS: list[Msg] = [
     {"id": c, "email": f"{c}@example.com"}
     for c in ("early", "never", "after", "lesson2", "exact", "twice")
 ] + [{"id": "unsub", "email": "unsub@example.com", "subscribed": {"email": False}}]
-MESSAGES = [
+MESSAGES: list[Msg] = [
     paid("early", "2026-11-23T08:00"),
     opened("early", "2026-11-25T08:00"),  # before day 7: no reminder
     paid("never", "2026-11-23T09:00"),  # never opens: reminder at exactly +7d
@@ -49,7 +49,7 @@ MESSAGES = [
     paid("unsub", "2026-11-23T14:00"),
     paid("noaddr", "2026-11-23T15:00"),
 ]
-EXPECTED = {
+EXPECTED: dict[str, list[Line]] = {
     "early": [tagged("2026-11-25T08:00", "early")],
     "never": [reminder("2026-11-30T09:00", "never")],
     "after": [reminder("2026-11-30T10:00", "after"), tagged("2026-12-01T06:00", "after")],

@@ -8,27 +8,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.library.sim import assert_ordered, by_contact, line, run, run_cli, track
+from tests.library.sim import Line, Msg, assert_ordered, by_contact, line, run, run_cli, track
 
 FILES = ["personal-offer.json"]
 P = "Personal offer"
 START = "2026-11-23T07:00"
 
 
-def made_order(at: str, who: str) -> dict[str, object]:
+def made_order(at: str, who: str) -> Line:
     return line(at, who, P, "made_order", "add_to_list", list="Made the order")
 
 
-def email(at: str, who: str, node: str, template: str, **extra: object) -> dict[str, object]:
+def email(at: str, who: str, node: str, template: str, **extra: object) -> Line:
     return line(at, who, P, node, "send_email", template=template, **extra)
 
 
-def order(who: str, oid: str, at: str, amount: float, product: str = "Course A") -> dict:
+def order(who: str, oid: str, at: str, amount: float, product: str = "Course A") -> Msg:
     return track(who, "order.created", at, order_id=oid, product=product, amount=amount,
                  pay_url=f"https://pay.example.com/{oid}")
 
 
-CONTACTS = [
+CONTACTS: list[Msg] = [
     {"id": "cancel", "email": "cancel@example.com"},
     {"id": "exact", "email": "exact@example.com"},
     {"id": "below", "email": "below@example.com"},
@@ -37,7 +37,7 @@ CONTACTS = [
     {"id": "other", "email": "other@example.com"},
     {"id": "unsub", "email": "unsub@example.com", "subscribed": {"email": False}},
 ]
-MESSAGES = [
+MESSAGES: list[Msg] = [
     # Before the start: only history (exact has paid 30,000 already, below 29,999).
     order("exact", "x0", "2026-11-01T10:00", 30000, "Course B"),
     track("exact", "order.paid", "2026-11-02T10:00", order_id="x0"),
@@ -59,7 +59,7 @@ MESSAGES = [
     order("noaddr", "n1", "2026-11-23T14:00", 100),  # no contact line: no email address
     track("noaddr", "order.paid", "2026-11-23T15:00", order_id="n1"),
 ]
-EXPECTED = {
+EXPECTED: dict[str, list[Line]] = {
     "cancel": [
         made_order("2026-11-23T08:00", "cancel"),
         email("2026-11-24T07:00", "cancel", "cheaper", "cheaper-offer"),
