@@ -1,0 +1,110 @@
+"""Processes over HTTP: create, versions and diff, rename, enable, stats, delete, errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from nurtura import library
+from tests.api.conftest import Server
+
+OFFER = library.raw("personal-offer.json")
+
+
+def test_a_new_process_without_a_name_is_named_by_the_time(server: Server) -> None:
+    with server.client() as http:
+        made = http.post("/api/processes", json={})
+        assert made.status_code == 201
+        got = http.get(f"/api/processes/{made.json()['id']}").json()
+        assert got["name"] == "Process from 2026-11-23 10:15"
+        again = http.post("/api/processes", json={}).json()
+        assert http.get(f"/api/processes/{again['id']}").json()["name"] == (
+            "Process from 2026-11-23 10:15 (2)")
+
+
+def test_invalid_save_returns_every_problem_and_keeps_the_old_version(server: Server) -> None:
+    with server.client() as http:
+        pid = http.post("/api/processes", json=OFFER).json()["id"]
+        bad = {**OFFER, "nodes": {**OFFER["nodes"], "cheaper": {
+            "type": "action", "do": "send_email", "template": "x", "next": "nowhere"}}}
+        bad["nodes"]["outcome"] = {**bad["nodes"]["outcome"], "timeout": "soon"}
+        reply = http.put(f"/api/processes/{pid}", json=bad)
+        assert reply.status_code == 422
+        assert reply.headers["content-type"] == "application/problem+json"
+        paths = {e["path"] for e in reply.json()["errors"]}
+        # "lost" is no longer reachable once "cheaper" points elsewhere: reported too
+        assert paths == {"$.nodes.cheaper.next", "$.nodes.outcome.timeout", "$.nodes.lost"}
+        assert http.get(f"/api/processes/{pid}/export").json() == OFFER
+        assert http.post("/api/processes/validate", json=bad).status_code == 422
+        assert http.post("/api/processes/validate", json=OFFER).json() == {"ok": True}
+
+
+def test_versions_diff_rename_and_reentry(server: Server) -> None:
+    with server.client() as http:
+        pid = http.post("/api/processes", json=OFFER).json()["id"]
+        v2 = {**OFFER, "nodes": {k: v for k, v in OFFER["nodes"].items() if k != "lost"}}
+        v2["nodes"]["cheaper"] = {**v2["nodes"]["cheaper"], "next": "done"}
+        assert http.put(f"/api/processes/{pid}", json=v2).json()["version"] == 2
+        diff = http.get(f"/api/processes/{pid}/versions/1/diff/2").json()
+        assert diff == {"added": [], "removed": ["lost"], "changed": ["cheaper"],
+                        "settings": []}
+        renamed = http.patch(f"/api/processes/{pid}", json={"name": "Offer", "reentry": "once"})
+        assert renamed.json()["version"] == 3
+        doc = http.get(f"/api/processes/{pid}/export").json()
+        assert (doc["name"], doc["reentry"]) == ("Offer", "once")
+        assert [v["version"] for v in http.get(f"/api/processes/{pid}/versions").json()] == [
+            1, 2, 3]
+        assert http.post("/api/processes", json={**OFFER, "name": "Offer"}).status_code == 409
+        assert http.get("/api/processes/999").status_code == 404
+        assert http.patch(f"/api/processes/{pid}", json={"reentry": "twice"}).status_code == 422
+
+
+def test_personal_offer_end_to_end_over_http(server: Server) -> None:
+    with server.client() as http:
+        slug = http.get("/api/library").json()[0]["slug"]
+        (pid,) = http.post(f"/api/library/{slug}").json()["ids"]
+        assert http.post(f"/api/processes/{pid}/enable").json()["enabled"] is True
+    with server.client(server.write) as site:
+        site.post("/v1/batch", json={"batch": [
+            {"type": "identify", "userId": "ann", "traits": {"email": "ann@example.com"}},
+            {"type": "identify", "userId": "bob", "traits": {"email": "bob@example.com"}},
+            {"type": "track", "userId": "ann", "event": "order.created",
+             "properties": {"order_id": "a1", "product": "Course A", "amount": 60000}},
+            {"type": "track", "userId": "bob", "event": "order.created",
+             "properties": {"order_id": "b1", "product": "Course A", "amount": 1000}},
+        ]})
+    server.work()
+    server.clock.jump(server.clock.now() + timedelta(hours=2))
+    with server.client(server.write) as site:
+        site.post("/v1/track", json={"userId": "ann", "event": "order.paid",
+                                     "properties": {"order_id": "a1"}})
+        site.post("/v1/track", json={"userId": "bob", "event": "order.cancelled",
+                                     "properties": {"order_id": "b1"}})
+    server.work()
+    with server.client() as http:
+        stats = http.get(f"/api/processes/{pid}/stats").json()
+        assert (stats["entered"], stats["completed"]) == (2, {"converted": 1, "lost": 1})
+        assert stats["nodes"]["d50"]["sent"] == 1 and stats["nodes"]["cheaper"]["sent"] == 1
+        assert stats["daily"][-1] == {"day": "2026-11-23", "entered": 2, "completed": 2,
+                                      "exited": 0}
+        (run,) = http.get("/api/contacts/ann/runs").json()
+        steps = [s for h in run["history"] for s in h["steps"]]
+        assert {"node": "by_total", "result": "yes"} in steps
+        assert run["reason"] == "converted"
+        listing = http.get("/api/processes").json()[0]
+        assert listing["stats"]["entered"] == 2 and listing["last_activity"]
+        assert http.post(f"/api/processes/{pid}/reset-stats").status_code == 204
+        assert http.get(f"/api/processes/{pid}/stats").json()["entered"] == 0
+        assert len(http.get("/api/contacts/ann/runs").json()) == 1  # runs untouched
+
+
+def test_delete_takes_runs_and_unsent_messages_with_it(server: Server) -> None:
+    with server.client() as http:
+        pid = http.post("/api/processes", json=OFFER).json()["id"]
+        http.post(f"/api/processes/{pid}/enable")
+        http.post("/v1/track", json={"userId": "c1", "event": "order.created",
+                                     "properties": {"order_id": "o", "product": "Course A"}})
+        server.work()
+        assert http.get("/api/processes/1/nodes/outcome/contacts").json()[0]["contact"] == "c1"
+        assert http.delete(f"/api/processes/{pid}").status_code == 204
+        assert http.get(f"/api/processes/{pid}").status_code == 404
+        assert http.get("/api/contacts/c1/runs").json() == []
