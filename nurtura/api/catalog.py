@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, Request
 
 from nurtura import library
 from nurtura.api.auth import require
+from nurtura.api.problems import RESPONSES
 from nurtura.errors import UnknownProcess
 from nurtura.model.validate import ACTIONS
 from nurtura.store import admin
 from nurtura.store.sql import Store
 
-router = APIRouter(tags=["library"], dependencies=[Depends(require("admin"))])
+router = APIRouter(tags=["library"], dependencies=[Depends(require("admin"))],
+                   responses=RESPONSES)
 
 SPEC_EVENTS = [
     "contact.created", "field.changed", "tag.added", "tag.removed", "list.added",

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from nurtura.api.auth import require
+from nurtura.api.problems import RESPONSES
 from nurtura.engine import timing
 from nurtura.engine.state import Contact, Event
 from nurtura.errors import BadInput, UnknownContact
@@ -16,7 +17,8 @@ from nurtura.runtime.ingest import parse_message
 from nurtura.store import admin
 from nurtura.store.sql import Store
 
-router = APIRouter(tags=["contacts"], dependencies=[Depends(require("admin"))])
+router = APIRouter(tags=["contacts"], dependencies=[Depends(require("admin"))],
+                   responses=RESPONSES)
 
 
 def _store(request: Request) -> Store:

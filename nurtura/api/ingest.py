@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from nurtura.api.auth import require
-from nurtura.api.problems import problem
+from nurtura.api.problems import RESPONSES, problem
 from nurtura.engine.state import Event
 from nurtura.errors import BadInput
 from nurtura.runtime.ingest import parse_message
@@ -21,7 +21,8 @@ from nurtura.runtime.ingest import parse_message
 MAX_MESSAGE = 32 * 1024
 MAX_BATCH = 500 * 1024
 
-router = APIRouter(prefix="/v1", tags=["ingestion"], dependencies=[Depends(require("write"))])
+router = APIRouter(prefix="/v1", tags=["ingestion"], dependencies=[Depends(require("write"))],
+                   responses=RESPONSES)
 
 _BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "additionalProperties": True}}}}}

@@ -20,6 +20,40 @@ from nurtura.errors import (
 )
 
 log = logging.getLogger("nurtura.api")
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "path": {"type": ["string", "null"]},
+            "index": {"type": "integer"},
+            "field": {"type": ["string", "null"]},
+            "message": {"type": "string"},
+        }}},
+    },
+}
+
+
+def _doc(what: str) -> dict[str, Any]:
+    return {"description": what, "content": {"application/problem+json": {
+        "schema": PROBLEM_SCHEMA}}}
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _doc("Bad input; `errors` names the field"),
+    401: _doc("No or unknown API token"),
+    403: _doc("The token lacks the scope"),
+    404: _doc("Not found"),
+    409: _doc("Clashes with what is stored"),
+    413: _doc("Payload too large"),
+    422: _doc("Invalid; `errors` lists every problem with its JSON path"),
+}
 TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 409: "Conflict", 413: "Payload too large",
           415: "Unsupported media type", 422: "Unprocessable content", 500: "Server error"}

@@ -3,23 +3,30 @@ reset statistics, validate, import/export, versions and their diff, statistics."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 
 from nurtura.api.auth import require
+from nurtura.api.problems import RESPONSES
 from nurtura.errors import Conflict, UnknownProcess
 from nurtura.model.validate import load_process
 from nurtura.store import admin
 from nurtura.store.sql import ProcessInfo, Store
 
 router = APIRouter(prefix="/api/processes", tags=["processes"],
-                   dependencies=[Depends(require("admin"))])
+                   dependencies=[Depends(require("admin"))],
+                   responses=RESPONSES)
 DOC = Body(..., description="A process file (format 1)", examples=[{
     "nurtura": 1, "name": "Welcome", "nodes": {
         "start": {"type": "trigger", "event": "contact.created", "next": "end"},
         "end": {"type": "end"}}}])
+
+
+Id = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 
 class Created(BaseModel):
@@ -69,7 +76,10 @@ def _save(request: Request, doc: Any, *, must_be_new: bool = False,
         info = _info(store, process_id)
         if info.name != process.name:
             admin.rename_process(store, process_id, process.name)
-    pid, version = store.save_process(process, request.app.state.clock.now())
+    try:
+        pid, version = store.save_process(process, request.app.state.clock.now())
+    except IntegrityError:
+        raise Conflict(f"a process named {process.name!r} exists already") from None
     request.app.state.wake()
     return Created(id=pid, version=version)
 
@@ -111,7 +121,7 @@ def import_process(request: Request, doc: dict[str, Any] = DOC) -> Created:
 
 
 @router.get("/{process_id}")
-def get_process(request: Request, process_id: int) -> dict[str, Any]:
+def get_process(request: Request, process_id: Id) -> dict[str, Any]:
     store = _store(request)
     info = _info(store, process_id)
     return {"id": info.id, "name": info.name, "enabled": info.enabled,
@@ -120,14 +130,14 @@ def get_process(request: Request, process_id: int) -> dict[str, Any]:
 
 
 @router.put("/{process_id}")
-def update_process(request: Request, process_id: int, doc: dict[str, Any] = DOC) -> Created:
+def update_process(request: Request, process_id: Id, doc: dict[str, Any] = DOC) -> Created:
     """Publish a new version; active runs continue from their node (or exit node_removed)."""
     _info(_store(request), process_id)
     return _save(request, doc, process_id=process_id)
 
 
 @router.patch("/{process_id}")
-def patch_process(request: Request, process_id: int, patch: Patch) -> Created:
+def patch_process(request: Request, process_id: Id, patch: Patch) -> Created:
     """Rename, or change the run limit (reentry): a new version of the file."""
     store = _store(request)
     doc = store.process_doc(_info(store, process_id).name)
@@ -139,7 +149,7 @@ def patch_process(request: Request, process_id: int, patch: Patch) -> Created:
 
 
 @router.post("/{process_id}/enable")
-def enable(request: Request, process_id: int) -> dict[str, Any]:
+def enable(request: Request, process_id: Id) -> dict[str, Any]:
     store = _store(request)
     info = store.set_enabled(_info(store, process_id).name, True, request.app.state.clock.now())
     request.app.state.wake()
@@ -147,14 +157,14 @@ def enable(request: Request, process_id: int) -> dict[str, Any]:
 
 
 @router.post("/{process_id}/disable")
-def disable(request: Request, process_id: int) -> dict[str, Any]:
+def disable(request: Request, process_id: Id) -> dict[str, Any]:
     store = _store(request)
     info = store.set_enabled(_info(store, process_id).name, False, request.app.state.clock.now())
     return {"id": info.id, "enabled": info.enabled, "activated_at": info.activated_at}
 
 
 @router.post("/{process_id}/reset-stats", status_code=204)
-def reset_stats(request: Request, process_id: int) -> Response:
+def reset_stats(request: Request, process_id: Id) -> Response:
     """Zero the counters; no run is touched."""
     store = _store(request)
     store.reset_stats(_info(store, process_id).id)
@@ -162,7 +172,7 @@ def reset_stats(request: Request, process_id: int) -> Response:
 
 
 @router.delete("/{process_id}", status_code=204)
-def delete_process(request: Request, process_id: int) -> Response:
+def delete_process(request: Request, process_id: Id) -> Response:
     """Delete the process with its runs, history, statistics and unsent messages."""
     store = _store(request)
     admin.delete_process(store, _info(store, process_id).id)
@@ -170,20 +180,20 @@ def delete_process(request: Request, process_id: int) -> Response:
 
 
 @router.get("/{process_id}/export")
-def export(request: Request, process_id: int) -> dict[str, Any]:
+def export(request: Request, process_id: Id) -> dict[str, Any]:
     """The process file, exactly as imported or saved."""
     store = _store(request)
     return store.process_doc(_info(store, process_id).name)
 
 
 @router.get("/{process_id}/versions")
-def list_versions(request: Request, process_id: int) -> list[dict[str, Any]]:
+def list_versions(request: Request, process_id: Id) -> list[dict[str, Any]]:
     _info(_store(request), process_id)
     return admin.versions(_store(request), process_id)
 
 
 @router.get("/{process_id}/versions/{version}")
-def get_version(request: Request, process_id: int, version: int) -> dict[str, Any]:
+def get_version(request: Request, process_id: Id, version: Id) -> dict[str, Any]:
     doc = admin.version_doc(_store(request), process_id, version)
     if doc is None:
         raise UnknownProcess(f"process {process_id} has no version {version}")
@@ -191,7 +201,7 @@ def get_version(request: Request, process_id: int, version: int) -> dict[str, An
 
 
 @router.get("/{process_id}/versions/{a}/diff/{b}")
-def diff_versions(request: Request, process_id: int, a: int, b: int) -> dict[str, Any]:
+def diff_versions(request: Request, process_id: Id, a: Id, b: Id) -> dict[str, Any]:
     """Nodes added, removed and changed from version a to b, and changed top-level keys."""
     old = admin.version_doc(_store(request), process_id, a)
     new = admin.version_doc(_store(request), process_id, b)
@@ -208,7 +218,7 @@ def diff_versions(request: Request, process_id: int, a: int, b: int) -> dict[str
 
 
 @router.get("/{process_id}/stats")
-def process_stats(request: Request, process_id: int) -> dict[str, Any]:
+def process_stats(request: Request, process_id: Id) -> dict[str, Any]:
     """Counters per process and per node, and entered/completed/exited per day (30 days)."""
     store = _store(request)
     info = _info(store, process_id)
@@ -218,7 +228,7 @@ def process_stats(request: Request, process_id: int) -> dict[str, Any]:
 
 
 @router.get("/{process_id}/nodes/{node}/contacts")
-def node_contacts(request: Request, process_id: int, node: str,
+def node_contacts(request: Request, process_id: Id, node: str,
                   what: str = "waiting") -> list[dict[str, Any]]:
     """The contacts waiting at a node now (`what=waiting`) or whose run failed there."""
     _info(_store(request), process_id)

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from nurtura.engine.state import ACTIVE, Contact
+from nurtura.errors import Conflict
 from nurtura.store import codec
 from nurtura.store.schema import contacts, events, outbox, process_versions, processes, runs, stats
 from nurtura.store.sql import Store
@@ -29,8 +31,12 @@ def delete_process(store: Store, process_id: int) -> None:
 
 def rename_process(store: Store, process_id: int, name: str) -> None:
     """Give a process a new name (its next version carries it in the file)."""
-    with store.engine.begin() as conn:
-        conn.execute(processes.update().where(processes.c.id == process_id).values(name=name))
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(
+                processes.update().where(processes.c.id == process_id).values(name=name))
+    except IntegrityError:
+        raise Conflict(f"another process is named {name!r}") from None
 
 
 def versions(store: Store, process_id: int) -> list[dict[str, Any]]:

@@ -1,0 +1,33 @@
+"""Schemathesis (its CLI, over real HTTP) against the OpenAPI schema of a running server:
+no 5xx, and every status code, content type and body as the schema documents."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nurtura import library
+from tests.api.conftest import Server
+
+CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"
+          "response_schema_conformance")
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(server: Server) -> None:
+    for p in library.processes()[:3]:
+        server.store.save_process(p, server.clock.now())
+    st = Path(sys.executable).parent / "st"
+    result = subprocess.run(
+        [str(st), "run", f"{server.url}/openapi.json", "-H",
+         f"Authorization: Bearer {server.admin}", "--checks", CHECKS, "-n", "25",
+         "--workers", "2", "--seed", "1", "--no-color"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"},
+    )
+    tail = result.stdout[-3000:]
+    assert result.returncode == 0, tail
+    assert " passed" in tail and "failures" not in tail.lower().split("test cases:")[-1]
