@@ -267,6 +267,87 @@ def token_create(
     sys.stdout.write(raw + "\n")
 
 
+contacts_app = typer.Typer(help="Bulk contacts: import and export.", no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        column, sep, target = pair.partition("=")
+        if not sep:
+            raise BadInput(f"--map {pair!r}: use COLUMN=TARGET, e.g. 'Телефон=phone'")
+        out[column] = target
+    return out
+
+
+@contacts_app.command("import")
+@friendly
+def contacts_import(
+    file: Path,
+    db: DbOpt = DEFAULT_DB,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (by extension)")
+                   ] = None,
+    map_: Annotated[list[str], typer.Option("--map", help="COLUMN=TARGET (email, phone, "
+                    "timezone, tags, lists, id, skip, field:NAME)")] = [],  # noqa: B006
+    report: Annotated[Path | None, typer.Option(help="Where bad lines go (CSV).")] = None,
+) -> None:
+    """Import contacts, idempotent by id or email; bad lines go to a report, good ones stay."""
+    import time
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from nurtura.runtime import contacts_io
+
+    kind = fmt or ("csv" if file.suffix.lower() in (".csv", ".tsv", ".txt") else "jsonl")
+    if kind not in ("csv", "jsonl"):
+        raise BadInput(f"--format {kind!r}: use csv or jsonl")
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{file}: {exc}") from None
+    store = Store(db)
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        rate = done / max(time.monotonic() - started, 1e-6)
+        bar.update(task, completed=done, total=total, rate=f"{rate:,.0f}")
+
+    with Progress(TextColumn("importing"), BarColumn(), TextColumn(
+                  "{task.completed}/{task.total} lines · {task.fields[rate]} lines/s"),
+                  TimeRemainingColumn(), console=err, transient=False) as bar:
+        task = bar.add_task("import", total=None, rate="0")
+        result = contacts_io.import_text(store, text, kind, _mapping(map_), _now(), progress)
+    out.print(f"{result.total} lines: {result.imported} imported (the worker applies them), "
+              f"{result.unchanged} unchanged since the last import, {len(result.errors)} bad")
+    if result.errors:
+        target = report or file.with_name(file.stem + ".errors.csv")
+        result.write(str(target))
+        out.print(f"bad lines with their reasons: {target}")
+
+
+@contacts_app.command("export")
+@friendly
+def contacts_export(
+    db: DbOpt = DEFAULT_DB,
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--out")] = None,
+) -> None:
+    """Export every contact (JSON lines: the import format; CSV: fields as columns)."""
+    from nurtura.runtime import contacts_io
+    from nurtura.store import admin
+
+    if fmt not in ("csv", "jsonl"):
+        raise BadInput(f"--format {fmt!r}: use csv or jsonl")
+    store = Store(db)
+    if output is None:
+        contacts_io.write_export(admin.iter_contacts(store), fmt, sys.stdout)
+        return
+    with output.open("w", encoding="utf-8", newline="") as fh:
+        n = contacts_io.write_export(admin.iter_contacts(store), fmt, fh)
+    out.print(f"{n} contacts written to {output}")
+
+
 @db_app.command("upgrade")
 @friendly
 def db_upgrade(db: DbOpt = DEFAULT_DB) -> None:

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from nurtura import __version__
-from nurtura.api import catalog, contacts, ingest, problems, processes
+from nurtura.api import bulk, catalog, contacts, ingest, problems, processes
 from nurtura.clock import Clock
 from nurtura.store.sql import Store
 from nurtura.store.tokens import Verifier
@@ -30,6 +30,7 @@ def create_app(store: Store, clock: Clock, wake: Callable[[], None] | None = Non
     app.state.clock = clock
     app.state.verifier = Verifier(store.engine)
     app.state.wake = wake or (lambda: None)
+    app.state.jobs = bulk.Jobs()
     problems.install(app)
 
     @app.get("/health", tags=["health"])
@@ -37,7 +38,7 @@ def create_app(store: Store, clock: Clock, wake: Callable[[], None] | None = Non
         """Liveness: no token needed."""
         return {"status": "ok", "version": __version__}
 
-    for module in (ingest, processes, contacts, catalog):
+    for module in (ingest, processes, bulk, contacts, catalog):
         app.include_router(module.router)
     if static_dir is not None and (static_dir / "index.html").exists():
         app.mount("/", StaticFiles(directory=static_dir, html=True), name="editor")

@@ -79,11 +79,29 @@ def _traits(c: Contact, traits: dict[str, Any], step: Step) -> list[Follow]:
     return out
 
 
+def _imported(c: Contact, p: dict[str, Any], step: Step) -> None:
+    """Merge an imported line: traits replace, fields merge, tags and lists are added."""
+    for key in STANDARD_TRAITS:
+        if isinstance(p.get(key), str) and getattr(c, key) != p[key]:
+            setattr(c, key, p[key])
+    if isinstance(p.get("fields"), dict):
+        c.fields.update(p["fields"])
+    c.tags.update(t for t in p.get("tags", ()) if isinstance(t, str))
+    c.lists.update(x for x in p.get("lists", ()) if isinstance(x, str))
+    for channel, value in (p.get("subscribed") or {}).items():
+        if channel in ("email", "sms") and isinstance(value, bool):
+            c.subscribed[channel] = value
+    step.contact_changed = True
+
+
 def apply_event(c: Contact, ev: Event, step: Step) -> list[Follow]:
     """Update `c` for `ev` (SPEC: state first, then steps); return the events that follow."""
     name, p = ev.name, ev.properties
     if name.startswith("order."):
         _order(c, ev, step)
+        return []
+    if name == "contact.imported":
+        _imported(c, p, step)
         return []
     if name == "identify":
         ctz = p.get("_context_timezone")

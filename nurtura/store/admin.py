@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -173,3 +174,19 @@ def known_names(store: Store) -> dict[str, list[str]]:
             .order_by(func.count().desc()).limit(200)
         ).all()
     return {"events": [r[0] for r in rows]}
+
+
+def iter_contacts(store: Store, chunk: int = 1000) -> Iterator[Contact]:
+    """Every contact, ordered by id, read a chunk at a time."""
+    after: str | None = None
+    while True:
+        q = select(contacts).order_by(contacts.c.id).limit(chunk)
+        if after is not None:
+            q = q.where(contacts.c.id > after)
+        with store.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        if not rows:
+            return
+        for row in rows:
+            yield codec.contact_from_row(row)
+        after = rows[-1].id
