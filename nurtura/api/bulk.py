@@ -93,7 +93,9 @@ def job(request: Request, job_id: str) -> dict[str, Any]:
     return jobs.get(job_id)
 
 
-@router.get("/api/contacts-export")
+@router.get("/api/contacts-export", response_class=Response, responses={200: {
+    "description": "The contacts", "content": {"application/x-ndjson": {"schema": {
+        "type": "string"}}, "text/csv": {"schema": {"type": "string"}}}}})
 def export(request: Request,
            format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "jsonl",
            ) -> Response:

@@ -53,7 +53,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
     clock = SimClock(T0)
     app = create_app(store, clock, static_dir=None)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    # log_config=None: uvicorn's loggers (access log included) propagate to pytest's caplog
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info",
+                            log_config=None, access_log=True)
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import httpx
+import pytest
 import segment.analytics.request as seg_request
 from segment.analytics.client import Client
 
@@ -99,3 +101,17 @@ def test_tokens_are_stored_hashed(server: Server) -> None:
     with server.store.engine.connect() as conn:
         dump = json.dumps([list(r) for r in conn.exec_driver_sql("select * from tokens")])
     assert server.admin not in dump and server.write not in dump
+
+
+def test_tokens_never_appear_in_logs(server: Server, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    msg = {"userId": "c1", "event": "go"}
+    httpx.post(f"{server.url}/v1/track", json=msg, auth=(server.write, ""))
+    httpx.post(f"{server.url}/v1/track", json=msg, headers={
+        "Authorization": f"Bearer {server.write}"})
+    with server.client() as http:
+        http.get("/api/processes/12345")
+        http.post("/v1/batch", json={"batch": [{"type": "track"}]})
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "POST /v1/track" in text  # the access log did record the requests
+    assert server.write not in text and server.admin not in text
