@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh SQLite store per test (a real file, WAL, migrated)."""
+"""Shared fixtures: a fresh store per test, on SQLite (a real file, WAL) and on the real
+PostgreSQL server — the same store tests run on both."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from pathlib import Path
 import pytest
 
 from nurtura.store.sql import Store
+from tests.pg import fresh_database
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'test.db'}")
-    yield s
-    s.close()
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'test.db'}")
+        yield s
+        s.close()
+        return
+    with fresh_database() as url:
+        s = Store(url)
+        yield s
+        s.close()
