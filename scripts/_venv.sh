@@ -13,8 +13,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 STAMP=.venv/.nurtura-installed
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  # pip's notes about this machine's optional extra indexes are noise: keep real errors
+  .venv/bin/python -m pip install -q --upgrade pip 2> >(grep -v "is ignored" >&2) >/dev/null
+  .venv/bin/python -m pip install -q -e '.[dev]' 2> >(grep -v "is ignored" >&2)
   touch "$STAMP"
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
