@@ -149,9 +149,15 @@ def process_disable(name: str, db: DbOpt = DEFAULT_DB) -> None:
 @process_app.command("stats")
 @friendly
 def process_stats(name: str, db: DbOpt = DEFAULT_DB) -> None:
-    """Statistics of a process as JSON."""
+    """Statistics of a process as JSON, with `messages`: per message node sent, delivered,
+    opened, clicked, unsubscribed, bounced (each unique and total)."""
+    from nurtura.store.tracking import message_stats
+
     store = Store(db)
-    out.print_json(json.dumps(store.stats(store.process_info(name).id)))
+    info = store.process_info(name)
+    result = store.stats(info.id)
+    result["messages"] = message_stats(store, info.id, store.process_doc(name).get("nodes", {}))
+    out.print_json(json.dumps(result))
 
 
 @app.command("simulate")
@@ -194,14 +200,18 @@ def simulate_cmd(
 @friendly
 def worker_cmd(db: DbOpt = DEFAULT_DB,
                once: Annotated[bool, typer.Option(help="Handle what is due, then exit.")] = False,
-               batch: int = 500) -> None:
+               batch: int = 500,
+               deliver: Annotated[bool, typer.Option(
+                   help="Also run the delivery loop (emails, SMS, webhooks).")] = True) -> None:
     """Run a worker: claim due contacts, advance their runs. SIGTERM finishes the batch."""
+    from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
     from nurtura.runtime.worker import Worker
 
-    worker = Worker(Store(db), SystemClock(), batch_size=batch)
+    worker = Worker(send_at_delivery(Store(db)), SystemClock(), batch_size=batch)
     if once:
         out.print(f"handled {worker.drain()} contacts")
         return
+    delivery = DeliveryThread(db, SystemClock()) if deliver else None
 
     def stop(*_: Any) -> None:
         worker.stopping = True
@@ -209,7 +219,13 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     err.print(f"worker on {db}; Ctrl-C to stop")
-    worker.run_forever()
+    if delivery is not None:
+        delivery.start()
+    try:
+        worker.run_forever()
+    finally:
+        if delivery is not None:
+            delivery.stop()
 
 
 @app.command("ingest")
@@ -238,6 +254,9 @@ def serve_cmd(db: DbOpt = DEFAULT_DB,
                 store.save_process(p, _now())
                 store.set_enabled(p.name, True, _now())
                 out.print(f"loaded demo process [bold]{p.name}[/bold] (enabled)")
+        from nurtura.store import templates as store_templates
+
+        store_templates.import_library(store, _now())
         if not tokens.exists(store.engine):
             raw = tokens.create(store.engine, "demo", {"admin"}, _now())
             out.print(f"an admin API token was made for this demo (shown once): {raw}")
@@ -348,6 +367,28 @@ def contacts_export(
     out.print(f"{n} contacts written to {output}")
 
 
+user_app = typer.Typer(help="People who sign in to the editor.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("create")
+@friendly
+def user_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, author or viewer")] = "admin",
+    password: Annotated[str | None, typer.Option(
+        envvar="NURTURA_PASSWORD", help="Asked for when not given.")] = None,
+    db: DbOpt = DEFAULT_DB,
+) -> None:
+    """Make a user (the first admin, say); the password is stored as an argon2 hash."""
+    from nurtura.store import users
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    user = users.create_user(Store(db).engine, username, password, role, _now())
+    out.print(f"user {user.username} ({user.role}) created")
+
+
 @db_app.command("upgrade")
 @friendly
 def db_upgrade(db: DbOpt = DEFAULT_DB) -> None:
@@ -359,3 +400,224 @@ def db_upgrade(db: DbOpt = DEFAULT_DB) -> None:
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     app()
+
+
+# -- messaging: templates and the delivery loop ------------------------------------------------
+
+template_app = typer.Typer(help="Message templates (email, SMS) in the database.",
+                           no_args_is_help=True)
+app.add_typer(template_app, name="template")
+
+
+def _template_files(path: Path) -> list[tuple[str, Any]]:
+    """(name, JSON) of a template file, every *.json of a folder, or a bundle's templates."""
+    if path.is_dir():
+        return [item for p in sorted(path.glob("*.json")) for item in _template_files(p)]
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BadInput(f"{path}: {exc}") from None
+    if isinstance(doc, dict) and doc.get("nurtura_bundle") == 1:
+        return [("bundle", doc)]
+    name = doc.get("name") if isinstance(doc, dict) and isinstance(doc.get("name"), str) else None
+    return [(name or path.stem, doc)]
+
+
+@template_app.command("list")
+@friendly
+def template_list(db: DbOpt = DEFAULT_DB) -> None:
+    """Templates with their channel, category and subject."""
+    from nurtura.store import templates as store_templates
+
+    table = Table("name", "channel", "category", "subject")
+    for t in store_templates.list_all(Store(db)):
+        table.add_row(t["name"], t["channel"], t["category"], t["subject"] or "")
+    out.print(table)
+
+
+@template_app.command("show")
+@friendly
+def template_show(name: str, db: DbOpt = DEFAULT_DB) -> None:
+    """One template as JSON (the import format)."""
+    from nurtura.errors import UnknownTemplate
+    from nurtura.store import templates as store_templates
+
+    t = store_templates.get(Store(db), name)
+    if t is None:
+        raise UnknownTemplate(f"no template named {name!r}")
+    sys.stdout.write(json.dumps({"name": t.name, **t.to_json()}, ensure_ascii=False,
+                                indent=2) + "\n")
+
+
+@template_app.command("import")
+@friendly
+def template_import(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Template files (name = file name or 'name'), folders of them, or bundles.")
+    ] = [],  # noqa: B006
+    db: DbOpt = DEFAULT_DB,
+    shipped: Annotated[bool, typer.Option("--library", help="The shipped templates too.")
+                       ] = False,
+) -> None:
+    """Create or replace templates (and a bundle's processes). All are checked first."""
+    from nurtura.api.templates import import_bundle
+    from nurtura.channels.templates import from_json
+    from nurtura.store import templates as store_templates
+
+    items = [item for p in paths for item in _template_files(p)]
+    made = [from_json(name, doc) for name, doc in items if name != "bundle"]
+    store = Store(db)
+    if shipped:
+        for name in store_templates.import_library(store, _now(), replace=True):
+            out.print(f"imported template [bold]{name}[/bold] (library)")
+    for t in made:
+        store_templates.put(store, t, _now())
+        out.print(f"imported template [bold]{t.name}[/bold] ({t.channel})")
+    for name, doc in items:
+        if name == "bundle":
+            result = import_bundle(store, doc, _now())
+            out.print(f"imported bundle: {len(result['templates'])} templates, "
+                      f"{len(result['processes'])} processes")
+
+
+@template_app.command("export")
+@friendly
+def template_export(
+    names: Annotated[list[str], typer.Argument(help="Templates (default: all).")
+                     ] = [],  # noqa: B006
+    db: DbOpt = DEFAULT_DB,
+    process: Annotated[str | None, typer.Option(
+        help="Export this process, the processes it starts and their templates (a bundle).")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--out", help="A file (bundle JSON) or an existing folder (one file per template).")
+    ] = None,
+) -> None:
+    """Write templates, or a process with its templates, in the import format."""
+    from nurtura.api.templates import bundle
+    from nurtura.store import templates as store_templates
+
+    store = Store(db)
+    if process is not None:
+        store.process_info(process)
+        doc = bundle(store, process)
+    else:
+        wanted = names or sorted(store_templates.names(store))
+        found = store_templates.get_many(store, wanted)
+        missing = sorted(set(wanted) - set(found))
+        if missing:
+            raise BadInput(f"no template named {missing[0]!r}")
+        doc = {"nurtura_bundle": 1, "processes": [],
+               "templates": {k: found[k].to_json() for k in sorted(found)}}
+    if output is not None and output.is_dir():
+        for name, t in doc["templates"].items():
+            (output / f"{name}.json").write_text(
+                json.dumps(t, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        out.print(f"{len(doc['templates'])} templates written to {output}")
+        return
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@template_app.command("delete")
+@friendly
+def template_delete(name: str, db: DbOpt = DEFAULT_DB,
+                    force: Annotated[bool, typer.Option(help="Even if a process sends it.")
+                                     ] = False) -> None:
+    """Delete a template (refused while a process sends it, unless --force)."""
+    from nurtura.errors import Conflict, UnknownTemplate
+    from nurtura.store import templates as store_templates
+
+    store = Store(db)
+    users = store_templates.users(store, name)
+    if users and not force:
+        raise Conflict(f"template {name!r} is sent by {', '.join(users)}")
+    if not store_templates.remove(store, name):
+        raise UnknownTemplate(f"no template named {name!r}")
+    out.print(f"deleted template {name}")
+
+
+def _json_opt(value: str | None, option: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{option}: not JSON ({exc.msg})") from None
+
+
+@template_app.command("preview")
+@friendly
+def template_preview(
+    name: str,
+    db: DbOpt = DEFAULT_DB,
+    contact: Annotated[str | None, typer.Option(help="Render with this stored contact.")
+                       ] = None,
+    vars_: Annotated[str | None, typer.Option("--vars", help="Run variables, JSON.")] = None,
+    event: Annotated[str | None, typer.Option(help="The event, JSON {name, properties}.")
+                     ] = None,
+    order: Annotated[str | None, typer.Option(help="The order, JSON.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Write the HTML part here.")] = None,
+) -> None:
+    """Render a template: subject, text and the variables that were missing."""
+    from nurtura.channels import context
+    from nurtura.channels import templates as tpl
+    from nurtura.errors import UnknownContact, UnknownTemplate
+    from nurtura.store import templates as store_templates
+
+    store = Store(db)
+    t = store_templates.get(store, name)
+    if t is None:
+        raise UnknownTemplate(f"no template named {name!r}")
+    c = store.get_contact(contact) if contact is not None else None
+    if contact is not None and c is None:
+        raise UnknownContact(f"no contact {contact!r}")
+    data = context.build(c, {"event": _json_opt(event, "--event"),
+                             "vars": _json_opt(vars_, "--vars")}, "https://example.invalid/u/x")
+    if order is not None:
+        data["order"] = _json_opt(order, "--order")
+    try:
+        r = tpl.render(t, data, tz=context.contact_zone(c, None), now=_now())
+    except Exception as exc:
+        raise BadInput(f"the template does not render: {exc}") from None
+    if t.channel == "email":
+        out.print(f"[bold]Subject:[/bold] {r.subject}", highlight=False)
+    sys.stdout.write(r.text if r.text.endswith("\n") else r.text + "\n")
+    if html is not None and r.html is not None:
+        html.write_text(r.html, encoding="utf-8")
+    for m in r.missing:
+        err.print(f"[yellow]missing[/yellow] {m} (rendered as empty)", highlight=False)
+
+
+@app.command("deliver")
+@friendly
+def deliver_cmd(db: DbOpt = DEFAULT_DB,
+                once: Annotated[bool, typer.Option(help="Deliver what is due, then exit.")
+                                ] = False) -> None:
+    """Run the delivery loop alone: outbox → SMTP, SMS gateway, webhooks (settings from
+    NURTURA_* variables, see docs/messaging.md). SIGTERM finishes the current message."""
+    import threading
+
+    from nurtura.runtime.delivery import Deliverer
+
+    deliverer = Deliverer(Store(db), SystemClock())
+    if once:
+        out.print(f"handled {deliverer.drain()} messages")
+        deliverer.close()
+        return
+    stopped = threading.Event()
+
+    def stop(*_: Any) -> None:
+        deliverer.stopping = True
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    err.print(f"delivering from {db}; Ctrl-C to stop")
+    while not stopped.is_set():
+        if not deliverer.run_once():
+            stopped.wait(1.0)
+    deliverer.close()

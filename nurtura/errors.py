@@ -60,5 +60,9 @@ class UnknownProcess(NurturaError):
     """A command named a process that does not exist."""
 
 
+class UnknownTemplate(NurturaError):
+    """A command named a message template that does not exist."""
+
+
 class UnknownTimezone(NurturaError):
     """A timezone name that the IANA database does not know."""

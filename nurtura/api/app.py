@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from nurtura import __version__
-from nurtura.api import bulk, catalog, contacts, ingest, problems, processes
+from nurtura.api import (
+    bulk,
+    catalog,
+    contacts,
+    ingest,
+    problems,
+    processes,
+    session,
+    templates,
+    tracking,
+)
+from nurtura.api.group_commit import GroupCommit
 from nurtura.clock import Clock
 from nurtura.store.sql import Store
 from nurtura.store.tokens import Verifier
@@ -31,6 +42,7 @@ def create_app(store: Store, clock: Clock, wake: Callable[[], None] | None = Non
     app.state.verifier = Verifier(store.engine)
     app.state.wake = wake or (lambda: None)
     app.state.jobs = bulk.Jobs()
+    app.state.ingest = GroupCommit(store.ingest)
     problems.install(app)
 
     @app.get("/health", tags=["health"])
@@ -38,7 +50,7 @@ def create_app(store: Store, clock: Clock, wake: Callable[[], None] | None = Non
         """Liveness: no token needed."""
         return {"status": "ok", "version": __version__}
 
-    for module in (ingest, processes, bulk, contacts, catalog):
+    for module in (ingest, session, processes, bulk, contacts, catalog, templates, tracking):
         app.include_router(module.router)
     if static_dir is not None and (static_dir / "index.html").exists():
         app.mount("/", StaticFiles(directory=static_dir, html=True), name="editor")

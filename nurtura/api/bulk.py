@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import uuid
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from nurtura.runtime import contacts_io
 from nurtura.store import admin
 from nurtura.store.sql import Store
 
+log = logging.getLogger("nurtura.api")
 router = APIRouter(tags=["contacts"], dependencies=[Depends(require("admin"))],
                    responses=RESPONSES)
 _BODY = {"requestBody": {"required": True, "content": {
@@ -51,6 +53,9 @@ class Jobs:
                 request.app.state.wake()
             except BadInput as exc:
                 state.update(status="failed", errors=[{"line": None, "reason": str(exc)}])
+            except Exception as exc:  # a job must always end with a status
+                log.exception("import job %s failed", job_id)
+                state.update(status="failed", errors=[{"line": None, "reason": repr(exc)}])
 
         threading.Thread(target=run, name=f"import-{job_id}", daemon=True).start()
         return job_id

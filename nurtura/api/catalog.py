@@ -13,6 +13,7 @@ from nurtura.api.problems import RESPONSES
 from nurtura.errors import UnknownProcess
 from nurtura.model.validate import ACTIONS
 from nurtura.store import admin
+from nurtura.store import templates as store_templates
 from nurtura.store.sql import Store
 
 router = APIRouter(tags=["library"], dependencies=[Depends(require("admin"))],
@@ -43,7 +44,10 @@ def use_template(request: Request, slug: str) -> dict[str, Any]:
     if bundle is None:
         raise UnknownProcess(f"no library template {slug!r}")
     now = request.app.state.clock.now()
-    ids = [store.save_process(p, now)[0] for p in library.bundle_processes(slug)]
+    procs = library.bundle_processes(slug)
+    store_templates.import_library(store, now, {
+        n.template for p in procs for n in p.nodes.values() if getattr(n, "template", None)})
+    ids = [store.save_process(p, now)[0] for p in procs]
     return {"ids": ids}
 
 
@@ -54,7 +58,7 @@ def catalog(request: Request) -> dict[str, Any]:
     tags: set[str] = set()
     lists: set[str] = set()
     funnels: dict[str, set[str]] = {}
-    templates = set(library.template_names())
+    templates = set(library.template_names()) | store_templates.names(store)
     docs = [store.process_doc(i.name) for i in store.list_processes()]
     docs += [library.raw(f) for f in library.FILES]
     for doc in docs:

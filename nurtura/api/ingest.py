@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -28,7 +29,8 @@ _BODY = {"requestBody": {"required": True, "content": {"application/json": {"sch
     "type": "object", "additionalProperties": True}}}}}
 
 
-async def _json(request: Request, limit: int) -> Any:
+async def _json(request: Request, limit: int) -> tuple[Any, int]:
+    """The parsed body and its size in bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _TooLarge(limit)
@@ -41,9 +43,10 @@ async def _json(request: Request, limit: int) -> Any:
     if len(raw) > limit:
         raise _TooLarge(limit)
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"the body is not valid JSON ({exc})", field="body") from None
+    return body, len(raw)
 
 
 class _TooLarge(Exception):
@@ -51,20 +54,25 @@ class _TooLarge(Exception):
         self.limit = limit
 
 
-def _one(request: Request, msg: Any, kind: str | None) -> Event:
+def _one(msg: Any, kind: str | None, now: datetime) -> Event:
     if isinstance(msg, dict) and kind is not None:
         msg = {**msg, "type": kind}
-    return parse_message(msg, request.app.state.clock.now())
+    return parse_message(msg, now)
+
+
+async def _store(request: Request, events: list[Event]) -> None:
+    """Commit (grouped with concurrent requests) and wake the worker."""
+    await request.app.state.ingest.submit(events)
+    if events:
+        request.app.state.wake()
 
 
 async def _single(request: Request, kind: str) -> JSONResponse:
     try:
-        msg = await _json(request, MAX_MESSAGE)
+        msg, _ = await _json(request, MAX_MESSAGE)
     except _TooLarge as big:
         return problem(413, f"a message may be at most {big.limit} bytes (as Segment's API)")
-    event = _one(request, msg, kind)
-    request.app.state.store.ingest([event])
-    request.app.state.wake()
+    await _store(request, [_one(msg, kind, request.app.state.clock.now())])
     return JSONResponse({"success": True})
 
 
@@ -90,25 +98,25 @@ async def page(request: Request) -> JSONResponse:
 async def batch(request: Request) -> JSONResponse:
     """Many messages at once; good ones are kept, bad ones named by index and field."""
     try:
-        body = await _json(request, MAX_BATCH)
+        body, size = await _json(request, MAX_BATCH)
     except _TooLarge as big:
         return problem(413, f"a batch may be at most {big.limit} bytes (as Segment's API)")
     if not isinstance(body, dict) or not isinstance(body.get("batch"), list):
         raise BadInput("'batch' must be a list of messages", field="batch")
     shared = body.get("context") if isinstance(body.get("context"), dict) else None
     events, errors = [], []
+    now = request.app.state.clock.now()
+    small = size <= MAX_MESSAGE  # then no message in it can be too large
     for i, msg in enumerate(body["batch"]):
         try:
-            if isinstance(msg, dict) and len(json.dumps(msg)) > MAX_MESSAGE:
+            if not small and isinstance(msg, dict) and len(json.dumps(msg)) > MAX_MESSAGE:
                 raise BadInput(f"a message may be at most {MAX_MESSAGE} bytes", field="")
             if shared and isinstance(msg, dict):
                 msg = {**msg, "context": {**shared, **(msg.get("context") or {})}}
-            events.append(_one(request, msg, None))
+            events.append(_one(msg, None, now))
         except BadInput as exc:
             errors.append({"index": i, "field": exc.field, "message": str(exc)})
-    request.app.state.store.ingest(events)
-    if events:
-        request.app.state.wake()
+    await _store(request, events)
     if not errors:
         return JSONResponse({"success": True})
     status = 200 if events else 400

@@ -17,6 +17,7 @@ from nurtura.errors import (
     ProcessInvalid,
     UnknownContact,
     UnknownProcess,
+    UnknownTemplate,
 )
 
 log = logging.getLogger("nurtura.api")
@@ -86,7 +87,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NurturaError)
     async def _ours(_: Request, exc: NurturaError) -> JSONResponse:
-        if isinstance(exc, UnknownProcess | UnknownContact):
+        if isinstance(exc, UnknownProcess | UnknownContact | UnknownTemplate):
             return problem(404, str(exc))
         if isinstance(exc, Conflict):
             return problem(409, str(exc))

@@ -124,7 +124,8 @@ def _message(
     if skipped is not None:
         adv.step.count(dep.id, nid, "skipped")
         return {"skipped": skipped}
-    _outbox(adv, run, dep, nid, channel, at, {"template": n.template, "to": address})
+    _outbox(adv, run, dep, nid, channel, at,
+            {"template": n.template, "to": address, **_render_context(adv, run)})
     adv.step.count(dep.id, nid, "sent")
     if adv.world.emit_sent:
         _emit(adv, run, f"{channel}.sent", at, template=n.template, process=dep.name, node=nid)
@@ -141,12 +142,32 @@ def _outbox(
     )
 
 
+def _render_context(adv: Advance, run: Run) -> dict[str, Any]:
+    """What delivery renders with besides the contact: the event that caused the step and
+    the run's variables, as they are at the step."""
+    out: dict[str, Any] = {}
+    ev = adv.current
+    if ev is not None:
+        out["event"] = {"name": ev.name, "properties": ev.properties,
+                        "timestamp": timing.iso(ev.timestamp)}
+    variables = {k: v for k, v in run.vars.items() if not k.startswith("_")}
+    if variables:
+        out["vars"] = variables
+    return out
+
+
 def _webhook(
     adv: Advance, run: Run, dep: Deployed, nid: str, n: ActionNode, at: datetime
 ) -> None:
     payload = {"url": n.url, "method": (n.method or "POST").upper(), "body": n.body}
     if n.headers:
         payload["headers"] = n.headers
+    timeout = dep.process.durations.get(nid + ".timeout")
+    if timeout is not None:
+        payload["timeout"] = timeout.total_seconds()
+    if n.retries is not None:
+        payload["retries"] = n.retries
+    payload.update(_render_context(adv, run))
     _outbox(adv, run, dep, nid, "webhook", at, payload)
     adv.step.count(dep.id, nid, "sent")
 

@@ -39,6 +39,8 @@ class ActionNode(_Strict):
     method: str | None = None
     body: Any = None
     headers: dict[str, str] | None = None
+    timeout: str | None = None  # webhook: a duration
+    retries: int | None = Field(default=None, ge=0, le=20)  # webhook
     process: str | None = None
     text: str | None = None
     owner: str | None = None

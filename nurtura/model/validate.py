@@ -42,7 +42,7 @@ ACTIONS: dict[str, tuple[set[str], set[str]]] = {
     "set_var": ({"name", "value"}, set()),
     "send_email": ({"template"}, set()),
     "send_sms": ({"template"}, set()),
-    "webhook": ({"url"}, {"method", "body", "headers"}),
+    "webhook": ({"url"}, {"method", "body", "headers", "timeout", "retries"}),
     "start_process": ({"process"}, set()),
     "stop_process": ({"process"}, set()),
     "add_note": ({"text"}, set()),
@@ -51,7 +51,7 @@ ACTIONS: dict[str, tuple[set[str], set[str]]] = {
 }
 ACTION_PARAMS = {
     "tag", "list", "field", "value", "by", "name", "template", "url", "method", "body",
-    "headers", "process", "text", "owner", "funnel", "stage",
+    "headers", "process", "text", "owner", "funnel", "stage", "timeout", "retries",
 }
 _VAR_REF = re.compile(r"^\{\{\s*vars\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 _NODE = TypeAdapter[Any](Node)
@@ -213,6 +213,8 @@ class _Checker:
             self.processes is not None and node.process not in self.processes
         ):
             self.bad(f"{path}.process", f"no process named {node.process!r}")
+        if node.do == "webhook" and node.timeout is not None:
+            self.duration(nid + ".timeout", node.timeout, f"{path}.timeout")
         if node.do == "set_var" and isinstance(node.value, dict) and "next_slot" in node.value:
             self.next_slot(nid, node.value, f"{path}.value")
 

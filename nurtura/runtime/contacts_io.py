@@ -144,7 +144,10 @@ def read_rows(text: str, fmt: str) -> Iterator[tuple[int, dict[str, Any] | BadIn
 def import_text(store: Store, text: str, fmt: str, overrides: dict[str, str], now: datetime,
                 progress: Callable[[int, int], None] | None = None) -> Report:
     """Queue every good line as a `contact.imported` event; report the bad ones."""
-    rows = list(read_rows(text, fmt))
+    try:
+        rows = list(read_rows(text, fmt))
+    except csv.Error as exc:
+        raise BadInput(f"not a readable CSV file ({exc})") from None
     report = Report(total=len(rows))
     headers: set[str] = set()
     for _, r in rows:

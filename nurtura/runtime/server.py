@@ -1,4 +1,4 @@
-"""`nurtura serve`: the API (uvicorn) and a worker thread in one process."""
+"""`nurtura serve`: the API (uvicorn), a worker thread and a delivery thread in one process."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import uvicorn
 
 from nurtura.api.app import create_app
 from nurtura.clock import Clock, SystemClock
+from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
 from nurtura.runtime.worker import Worker
 from nurtura.store.sql import Store
 
@@ -48,10 +49,14 @@ def serve(url: str, host: str = "127.0.0.1", port: int = 8000) -> None:
     clock = SystemClock()
     store = Store(url)
     worker = WorkerThread(url, clock)
+    send_at_delivery(worker.store)
+    delivery = DeliveryThread(url, clock, wake=worker.wakeup.set)
     app = create_app(store, clock, wake=worker.wakeup.set)
     worker.start()
+    delivery.start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
     finally:
+        delivery.stop()
         worker.stop()
         store.close()

@@ -6,6 +6,7 @@ first when both fall on the same instant (an event at a timeout instant arrives 
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from collections.abc import Callable
@@ -32,7 +33,17 @@ class Worker:
 
     def run_once(self, now: datetime | None = None) -> int:
         """Handle one batch of due contacts; returns how many contacts were handled."""
-        now = now or self.clock.now()
+        # A batch allocates many short-lived, acyclic objects; the cyclic garbage collector
+        # scanning them cost ~15% of a batch. It runs again as soon as the batch is done.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._batch(now or self.clock.now())
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _batch(self, now: datetime) -> int:
         ids = self.store.due_contacts(now, self.batch_size)
         if not ids:
             return 0

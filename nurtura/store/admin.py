@@ -15,7 +15,16 @@ from sqlalchemy.exc import IntegrityError
 from nurtura.engine.state import ACTIVE, Contact
 from nurtura.errors import Conflict
 from nurtura.store import codec
-from nurtura.store.schema import contacts, events, outbox, process_versions, processes, runs, stats
+from nurtura.store.schema import (
+    contacts,
+    deliveries,
+    events,
+    outbox,
+    process_versions,
+    processes,
+    runs,
+    stats,
+)
 from nurtura.store.sql import Store
 
 
@@ -155,6 +164,8 @@ def erase_contact(store: Store, contact_id: str) -> bool:
         n += conn.execute(delete(events).where(events.c.contact_id == contact_id)).rowcount
         n += conn.execute(delete(runs).where(runs.c.contact_id == contact_id)).rowcount
         n += conn.execute(delete(outbox).where(outbox.c.contact_id == contact_id)).rowcount
+        n += conn.execute(delete(deliveries).where(deliveries.c.contact_id == contact_id)
+                          ).rowcount
     return n > 0
 
 

@@ -1,12 +1,56 @@
-"""Rows ↔ domain objects. Times are epoch milliseconds; JSON is compact."""
+"""Rows ↔ domain objects. Times are epoch milliseconds; JSON is compact.
+
+The worker's bulk statements take rows as tuples in the `*_COLS` order below; the dict
+forms (`contact_row`, `run_row`, `event_row`) are kept for the rest of the store.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from json import encoder as _json_encoder
 from typing import Any
 
-from nurtura.engine.state import Contact, Event, Order, Run
+from nurtura.engine.state import Contact, Event, Order, OutboxItem, Run
+
+
+def _make_encode() -> Callable[[Any], str]:
+    """json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str), with the C
+    encoder built once (json.dumps and JSONEncoder.encode build one per call, which costs
+    more than encoding a small document). Our documents have no cycles to check for."""
+    make = getattr(_json_encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython always has it
+        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+    enc = make(None, str, _json_encoder.encode_basestring, None, ":", ",", False, False, True)
+    join = "".join
+
+    def encode(obj: Any) -> str:
+        if isinstance(obj, str):
+            return str(_json_encoder.encode_basestring(obj))
+        return join(enc(obj, 0))
+
+    return encode
+
+
+_encode = _make_encode()
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def _decode(text: str) -> Any:
+    """json.loads for the documents we wrote ourselves (no surrounding whitespace)."""
+    return _raw_decode(text)[0]
+
+
+_from_ts = datetime.fromtimestamp
+
+CONTACT_COLS = ("id", "created_at", "email", "paid_total", "paid_count", "last_paid_at", "doc")
+RUN_COLS = ("id", "contact_id", "process_id", "status", "node", "wake_at", "node_since",
+            "started_at", "ended_at", "seq", "reason", "vars", "hist")
+EVENT_COLS = ("contact_id", "name", "ts", "props", "message_id", "pending")
+EVENT_READ_COLS = ("id", "contact_id", "name", "ts", "props", "message_id")
+OUTBOX_COLS = ("key", "contact_id", "run_id", "process_id", "node", "channel", "created_at",
+               "payload", "status", "attempts", "next_at")
 
 
 def ms(dt: datetime) -> int:
@@ -14,37 +58,43 @@ def ms(dt: datetime) -> int:
 
 
 def ms_or_none(dt: datetime | None) -> int | None:
-    return None if dt is None else ms(dt)
+    return None if dt is None else int(dt.timestamp() * 1000)
 
 
 def dt(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, UTC)
+    return _from_ts(value / 1000, UTC)
 
 
 def dt_or_none(value: int | None) -> datetime | None:
-    return None if value is None else dt(value)
+    return None if value is None else _from_ts(value / 1000, UTC)
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _encode(obj)
 
 
 def contact_doc(c: Contact) -> str:
     """Everything but the indexed columns, leaving out what is empty or default."""
     doc: dict[str, Any] = {}
-    for key in ("phone", "timezone", "context_timezone", "owner", "rfm"):
-        value = getattr(c, key)
-        if value is not None:
-            doc[key] = value
+    if c.phone is not None:
+        doc["phone"] = c.phone
+    if c.timezone is not None:
+        doc["timezone"] = c.timezone
+    if c.context_timezone is not None:
+        doc["context_timezone"] = c.context_timezone
+    if c.owner is not None:
+        doc["owner"] = c.owner
+    if c.rfm is not None:
+        doc["rfm"] = c.rfm
     if c.fields:
         doc["fields"] = c.fields
     if c.tags:
         doc["tags"] = sorted(c.tags)
     if c.lists:
         doc["lists"] = sorted(c.lists)
-    unsubscribed = sorted(k for k, v in c.subscribed.items() if not v)
+    unsubscribed = [k for k, v in c.subscribed.items() if not v]
     if unsubscribed:
-        doc["unsub"] = unsubscribed
+        doc["unsub"] = sorted(unsubscribed)
     if c.bounced:
         doc["bounced"] = True
     if c.score:
@@ -61,95 +111,119 @@ def contact_doc(c: Contact) -> str:
         ]
     if c.entered:
         doc["entered"] = sorted(c.entered)
-    return dumps(doc)
+    return _encode(doc)
+
+
+def contact_values(c: Contact) -> tuple[Any, ...]:
+    """The contacts row in CONTACT_COLS order."""
+    total, count, last = 0.0, 0, None
+    for o in c.orders.values():
+        if o.status == "paid":
+            total += o.amount
+            count += 1
+            if o.paid_at:
+                at = ms(o.paid_at)
+                last = at if last is None or at > last else last
+    if not count:
+        total = 0  # sum() of nothing, as before: stored the same either way
+    return (c.id, ms(c.created_at), c.email, total, count, last, contact_doc(c))
 
 
 def contact_row(c: Contact) -> dict[str, Any]:
-    paid = [o for o in c.orders.values() if o.status == "paid"]
-    return {
-        "id": c.id,
-        "created_at": ms(c.created_at),
-        "email": c.email,
-        "paid_total": sum(o.amount for o in paid),
-        "paid_count": len(paid),
-        "last_paid_at": max((ms(o.paid_at) for o in paid if o.paid_at), default=None),
-        "doc": contact_doc(c),
-    }
+    return dict(zip(CONTACT_COLS, contact_values(c), strict=True))
 
 
-def contact_from_row(row: Any) -> Contact:
-    doc = json.loads(row.doc)
+def contact_from_values(v: Sequence[Any]) -> Contact:
+    """A Contact from a row in CONTACT_COLS order."""
+    doc = _decode(v[6])
+    get = doc.get
     c = Contact(
-        id=row.id,
-        created_at=dt(row.created_at),
-        email=row.email,
-        phone=doc.get("phone"),
-        timezone=doc.get("timezone"),
-        context_timezone=doc.get("context_timezone"),
-        fields=doc.get("fields", {}),
-        tags=set(doc.get("tags", ())),
-        lists=set(doc.get("lists", ())),
-        bounced=doc.get("bounced", False),
-        score=doc.get("score", 0),
-        owner=doc.get("owner"),
-        stages=doc.get("stages", {}),
-        notes=doc.get("notes", []),
-        rfm=doc.get("rfm"),
-        entered=set(doc.get("entered", ())),
+        id=v[0],
+        created_at=_from_ts(v[1] / 1000, UTC),
+        email=v[2],
+        phone=get("phone"),
+        timezone=get("timezone"),
+        context_timezone=get("context_timezone"),
+        fields=get("fields", {}),
+        tags=set(get("tags", ())),
+        lists=set(get("lists", ())),
+        bounced=get("bounced", False),
+        score=get("score", 0),
+        owner=get("owner"),
+        stages=get("stages", {}),
+        notes=get("notes", []),
+        rfm=get("rfm"),
+        entered=set(get("entered", ())),
     )
-    for channel in doc.get("unsub", ()):
+    for channel in get("unsub", ()):
         c.subscribed[channel] = False
-    for oid, status, amount, product, pay_url, created, paid in doc.get("orders", ()):
+    for oid, status, amount, product, pay_url, created, paid in get("orders", ()):
         c.orders[oid] = Order(oid, status, amount, product, pay_url, dt_or_none(created),
                               dt_or_none(paid))
     return c
 
 
+def contact_from_row(row: Any) -> Contact:
+    return contact_from_values([getattr(row, k) for k in CONTACT_COLS])
+
+
+def run_values(r: Run, hist: str | None) -> tuple[Any, ...]:
+    """The runs row in RUN_COLS order, with its (already encoded) history."""
+    return (r.id, r.contact_id, r.process_id, r.status, r.node, ms_or_none(r.wake_at),
+            ms(r.node_since), ms(r.started_at), ms_or_none(r.ended_at), r.seq, r.reason,
+            _encode(r.vars) if r.vars else None, hist)
+
+
 def run_row(r: Run) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "contact_id": r.contact_id,
-        "process_id": r.process_id,
-        "status": r.status,
-        "node": r.node,
-        "wake_at": ms_or_none(r.wake_at),
-        "node_since": ms(r.node_since),
-        "started_at": ms(r.started_at),
-        "ended_at": ms_or_none(r.ended_at),
-        "seq": r.seq,
-        "reason": r.reason,
-        "vars": dumps(r.vars) if r.vars else None,
-    }
+    return dict(zip(RUN_COLS[:-1], run_values(r, None), strict=False))
+
+
+def run_from_values(v: Sequence[Any]) -> Run:
+    """A Run from a row in RUN_COLS order (the history column is not read here)."""
+    return Run(
+        id=v[0],
+        contact_id=v[1],
+        process_id=v[2],
+        status=v[3],
+        node=v[4],
+        wake_at=None if v[5] is None else _from_ts(v[5] / 1000, UTC),
+        node_since=_from_ts(v[6] / 1000, UTC),
+        started_at=_from_ts(v[7] / 1000, UTC),
+        ended_at=None if v[8] is None else _from_ts(v[8] / 1000, UTC),
+        seq=v[9],
+        reason=v[10],
+        vars=_decode(v[11]) if v[11] else {},
+    )
 
 
 def run_from_row(row: Any) -> Run:
-    return Run(
-        id=row.id,
-        process_id=row.process_id,
-        contact_id=row.contact_id,
-        node=row.node,
-        started_at=dt(row.started_at),
-        node_since=dt(row.node_since),
-        status=row.status,
-        wake_at=dt_or_none(row.wake_at),
-        vars=json.loads(row.vars) if row.vars else {},
-        seq=row.seq,
-        reason=row.reason,
-        ended_at=dt_or_none(row.ended_at),
-    )
+    return run_from_values([getattr(row, k) for k in RUN_COLS[:-1]])
+
+
+def event_from_values(v: Sequence[Any]) -> Event:
+    """An Event from a row in EVENT_READ_COLS order (the row id is v[0])."""
+    return Event(v[2], v[1], _from_ts(v[3] / 1000, UTC), v[5] or "",
+                 _decode(v[4]) if v[4] else {})
 
 
 def event_from_row(row: Any) -> Event:
     return Event(row.name, row.contact_id, dt(row.ts), row.message_id or "",
-                 json.loads(row.props) if row.props else {})
+                 _decode(row.props) if row.props else {})
+
+
+def event_values(e: Event, pending: bool | None, keep_id: bool = True) -> tuple[Any, ...]:
+    """The events row in EVENT_COLS order; emitted events are stored without message id."""
+    return (e.contact_id, e.name, ms(e.timestamp),
+            _encode(e.properties) if e.properties else None,
+            e.message_id if keep_id else None, pending)
 
 
 def event_row(e: Event, pending: bool | None, keep_id: bool = True) -> dict[str, Any]:
-    return {
-        "contact_id": e.contact_id,
-        "name": e.name,
-        "ts": ms(e.timestamp),
-        "props": dumps(e.properties) if e.properties else None,
-        "message_id": e.message_id if keep_id else None,
-        "pending": pending,
-    }
+    return dict(zip(EVENT_COLS, event_values(e, pending, keep_id), strict=True))
+
+
+def outbox_values(o: OutboxItem) -> tuple[Any, ...]:
+    """A new (pending) outbox row in OUTBOX_COLS order."""
+    at = ms(o.created_at)
+    return (o.key, o.contact_id, o.run_id, o.process_id, o.node, o.channel, at,
+            _encode(o.payload), "pending", 0, at)

@@ -31,6 +31,12 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # a worker batch dirties ~1,000 pages, many of them in random-keyed indexes
+            # (message ids, run ids): a 16 MB cache keeps them without spilling mid-
+            # transaction, and checkpointing every ~40 MB of WAL instead of every 4 MB
+            # writes a page touched by several batches once, with fewer fsyncs
+            cur.execute("PRAGMA cache_size=-16000")
+            cur.execute("PRAGMA wal_autocheckpoint=10000")
             cur.close()
 
         return engine

@@ -41,6 +41,7 @@ process_versions = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
+# Contacts are found by id only: WITHOUT ROWID stores each row once, in its key's b-tree.
 contacts = Table(
     "contacts", metadata,
     Column("id", String(200), primary_key=True),
@@ -50,6 +51,7 @@ contacts = Table(
     Column("paid_count", Integer, nullable=False, default=0),
     Column("last_paid_at", BigInteger, nullable=True),
     Column("doc", Text, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 events = Table(
@@ -67,8 +69,18 @@ Index("events_message_id", events.c.message_id, unique=True,
       sqlite_where=text("message_id IS NOT NULL"),
       postgresql_where=text("message_id IS NOT NULL"))
 Index("events_contact", events.c.contact_id, events.c.name, events.c.ts)
-Index("events_pending", events.c.ts, sqlite_where=text("pending"), postgresql_where=text("pending"))
+# Pending events only (an event leaves both once handled): by time for `due_contacts`, by
+# contact for `load_batch` (which would otherwise read every stored event of the contact).
+# `pending = 1` is how SQLAlchemy writes `WHERE events.pending` for SQLite, and its planner
+# uses a partial index only when the query repeats the index's condition.
+Index("events_pending", events.c.ts, sqlite_where=text("pending = 1"),
+      postgresql_where=text("pending"))
+Index("events_inbox", events.c.contact_id, events.c.ts, sqlite_where=text("pending = 1"),
+      postgresql_where=text("pending"))
 
+# Runs and outbox rows have random keys (hashes): as rowid tables their rows are appended in
+# the order they were made, so a batch of wake-ups (which come in about that order) rewrites
+# a few neighbouring pages, not one random page per run; the key's own index stays small.
 runs = Table(
     "runs", metadata,
     Column("id", String(16), primary_key=True),
@@ -84,7 +96,6 @@ runs = Table(
     Column("reason", String(200), nullable=True),
     Column("vars", Text, nullable=True),
     Column("hist", Text, nullable=True),
-    sqlite_with_rowid=False,
 )
 Index("runs_contact", runs.c.contact_id)
 Index("runs_wake", runs.c.wake_at, sqlite_where=text("wake_at IS NOT NULL"),
@@ -104,7 +115,6 @@ outbox = Table(
     Column("status", String(10), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_at", BigInteger, nullable=True),
-    sqlite_with_rowid=False,
 )
 Index("outbox_due", outbox.c.next_at, sqlite_where=text("status = 'pending'"),
       postgresql_where=text("status = 'pending'"))
@@ -135,3 +145,65 @@ tokens = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 Index("contacts_email", contacts.c.email)
+
+# -- added by migration 0003: message templates; deliveries (tracking, analytics, caps) ----
+
+templates = Table(
+    "templates", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("channel", String(10), nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("subject", Text, nullable=True),
+    Column("html", Text, nullable=True),
+    Column("text", Text, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# One row per outbox row that delivery started on: what went out, and what came back.
+deliveries = Table(
+    "deliveries", metadata,
+    Column("key", String(300), primary_key=True),
+    Column("contact_id", String(200), nullable=False),
+    Column("run_id", String(16), nullable=False),
+    Column("process_id", Integer, nullable=False),
+    Column("process", String(200), nullable=False),
+    Column("node", String(200), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("template", String(200), nullable=True),
+    Column("category", String(20), nullable=True),
+    Column("message_id", String(300), nullable=True),
+    Column("status", String(12), nullable=False),
+    Column("sent_at", BigInteger, nullable=True),
+    Column("opened_at", BigInteger, nullable=True),
+    Column("opens", Integer, nullable=False, default=0),
+    Column("clicked_at", BigInteger, nullable=True),
+    Column("clicks", Integer, nullable=False, default=0),
+    Column("unsubscribed_at", BigInteger, nullable=True),
+    Column("error", Text, nullable=True),
+)
+Index("deliveries_contact", deliveries.c.contact_id, deliveries.c.sent_at)
+# Outbox rows a deliverer holds (claimed or in the middle of a send), by lease expiry.
+Index("outbox_inflight", outbox.c.next_at,
+      sqlite_where=text("status IN ('claimed', 'sending')"),
+      postgresql_where=text("status IN ('claimed', 'sending')"))
+
+# -- added by migration 0004: people who sign in to the editor, and their sessions ---------
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+Index("sessions_user", sessions.c.user_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Connection
 
 from nurtura.engine.core import Deployed, SplitTally, World
@@ -21,6 +21,7 @@ from nurtura.errors import UnknownProcess
 from nurtura.model.process import SplitNode
 from nurtura.model.validate import Process, load_process
 from nurtura.store import codec, dialect, migrate
+from nurtura.store.bulk import CHUNK, Queries, padded
 from nurtura.store.schema import (
     contacts,
     events,
@@ -31,7 +32,6 @@ from nurtura.store.schema import (
     stats,
 )
 
-CHUNK = 500
 HISTORY_LIMIT = 500  # entries kept in a run's history; older ones are summarised
 
 
@@ -61,6 +61,13 @@ def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + n]
 
 
+def _unindexed(col: Any) -> Any:
+    """`col + 0`: the same values, but no index on `col` can serve the test, so the planner
+    walks the wake-up index in time order (with `process_id IN (…)` it preferred the
+    process index and sorted every run of the process, once per batch)."""
+    return col + 0
+
+
 class Store:
     """Everything persistent: processes, contacts, events, runs, outbox, statistics."""
 
@@ -69,6 +76,7 @@ class Store:
         self.engine = dialect.make_engine(url)
         if upgrade:
             migrate.upgrade(self.engine)
+        self.q = Queries(self.engine)
         self._world: World | None = None
         self._world_sig: tuple[Any, ...] = ()
 
@@ -226,22 +234,17 @@ class Store:
         """Store events as pending; a repeated message_id is ignored. Returns how many new."""
         if not evs:
             return 0
-        stmt = dialect.insert_ignore(
-            self.engine, events, ["message_id"], where=events.c.message_id.isnot(None)
-        )
         n = 0
         with self.engine.begin() as conn:
             for part in _chunks(evs, 1000):
-                n += conn.execute(stmt, [codec.event_row(e, True) for e in part]).rowcount
+                n += self.q.ingest.many(conn, [codec.event_values(e, True) for e in part])
         return n
 
     def put_contacts(self, items: Sequence[Contact]) -> None:
         """Create or replace contacts (the `--contacts` file, imports)."""
-        stmt = dialect.upsert(self.engine, contacts, ["id"],
-                              ["email", "paid_total", "paid_count", "last_paid_at", "doc"])
         with self.engine.begin() as conn:
             for part in _chunks(items, 1000):
-                conn.execute(stmt, [codec.contact_row(c) for c in part])
+                self.q.put_contacts.many(conn, [codec.contact_values(c) for c in part])
 
     def get_contact(self, contact_id: str) -> Contact | None:
         with self.engine.connect() as conn:
@@ -266,7 +269,7 @@ class Store:
             wake = conn.execute(
                 select(runs.c.contact_id, runs.c.wake_at)
                 .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= at,
-                       runs.c.process_id.in_(enabled))
+                       _unindexed(runs.c.process_id).in_(enabled))
                 .order_by(runs.c.wake_at).limit(limit)
             ).all() if enabled else []
         merged = sorted([*ev, *wake], key=lambda r: r[1])
@@ -281,11 +284,13 @@ class Store:
         """The earliest instant at which there is work: a pending event or a run's wake-up."""
         with self.engine.connect() as conn:
             enabled = self._enabled_ids(conn)
-            a = conn.execute(select(func.min(events.c.ts)).where(events.c.pending)).scalar()
+            a = conn.execute(
+                select(events.c.ts).where(events.c.pending).order_by(events.c.ts).limit(1)
+            ).scalar()
             b = conn.execute(
-                select(func.min(runs.c.wake_at)).where(
-                    runs.c.wake_at.isnot(None), runs.c.process_id.in_(enabled)
-                )
+                select(runs.c.wake_at)
+                .where(runs.c.wake_at.isnot(None), _unindexed(runs.c.process_id).in_(enabled))
+                .order_by(runs.c.wake_at).limit(1)
             ).scalar() if enabled else None
         values = [v for v in (a, b) if v is not None]
         return codec.dt(min(values)) if values else None
@@ -293,81 +298,56 @@ class Store:
     def load_batch(self, ids: Sequence[str], now: datetime, history: set[str]) -> Batch:
         at = codec.ms(now)
         batch = Batch({}, set(), defaultdict(dict), defaultdict(list), defaultdict(list))
+        q = self.q
         with self.engine.connect() as conn:
             for part in _chunks(ids):
-                for row in conn.execute(select(contacts).where(contacts.c.id.in_(part))):
-                    batch.contacts[row.id] = codec.contact_from_row(row)
-                    batch.known.add(row.id)
-                for row in conn.execute(
-                    select(runs).where(runs.c.contact_id.in_(part), runs.c.status == ACTIVE)
-                ):
-                    batch.runs[row.contact_id][row.id] = codec.run_from_row(row)
-                    batch.hist_text[row.id] = row.hist
-                for row in conn.execute(
-                    select(events)
-                    .where(events.c.contact_id.in_(part), events.c.pending, events.c.ts <= at)
-                    .order_by(events.c.ts, events.c.id)
-                ):
-                    batch.pending[row.contact_id].append((row.id, codec.event_from_row(row)))
+                keys = padded(part)
+                for v in q.contacts.all(conn, keys):
+                    batch.contacts[v[0]] = codec.contact_from_values(v)
+                    batch.known.add(v[0])
+                for v in q.runs.all(conn, [*keys, ACTIVE]):
+                    batch.runs[v[1]][v[0]] = codec.run_from_values(v)
+                    batch.hist_text[v[0]] = v[12]
+                for v in q.pending.all(conn, [*keys, at]):
+                    batch.pending[v[1]].append((v[0], codec.event_from_values(v)))
                 if history:
                     for row in conn.execute(
-                        select(events)
-                        .where(events.c.contact_id.in_(part), events.c.name.in_(history),
-                               events.c.pending.is_(None))
+                        select(*[events.c[c] for c in codec.EVENT_READ_COLS])
+                                    .where(events.c.contact_id.in_(part),
+                               events.c.name.in_(history), events.c.pending.is_(None))
                         .order_by(events.c.ts, events.c.id)
                     ):
-                        batch.history[row.contact_id].append(codec.event_from_row(row))
+                        batch.history[row.contact_id].append(codec.event_from_values(row))
         return batch
 
     def apply(self, batch: Batch, step: Step, handled: Sequence[int],
               touched_contacts: Iterable[str]) -> None:
         """Persist a batch's merged Step in ONE transaction: contacts, runs, events, outbox,
         statistics, and the pending events it handled."""
-        contact_rows = [codec.contact_row(batch.contacts[cid]) for cid in touched_contacts]
+        contact_rows = [codec.contact_values(batch.contacts[cid]) for cid in touched_contacts]
         hist = _merge_history(batch, step)
-        run_rows = []
-        for run in step.runs.values():
-            row = codec.run_row(run)
-            row["hist"] = hist.get(run.id, batch.hist_text.get(run.id))
-            run_rows.append(row)
+        old = batch.hist_text
+        run_rows = [codec.run_values(r, hist.get(r.id, old.get(r.id)))
+                    for r in step.runs.values()]
+        event_rows = [codec.event_values(e, None, keep_id=False) for e in step.events]
+        outbox_rows = [codec.outbox_values(o) for o in step.outbox]
+        q = self.q
         with self.engine.begin() as conn:
             if contact_rows:
-                conn.execute(
-                    dialect.upsert(self.engine, contacts, ["id"],
-                                   ["email", "paid_total", "paid_count", "last_paid_at", "doc"]),
-                    contact_rows,
-                )
+                q.put_contacts.many(conn, contact_rows)
             if run_rows:
-                cols = [c for c in run_rows[0] if c not in ("id", "contact_id", "started_at",
-                                                            "process_id")]
-                conn.execute(dialect.upsert(self.engine, runs, ["id"], cols), run_rows)
+                q.put_runs.many(conn, run_rows)
             if handled:
-                conn.execute(
-                    update(events).where(events.c.id == bindparam("eid")).values(pending=None),
-                    [{"eid": i} for i in handled],
-                )
-            if step.events:
-                conn.execute(events.insert(),
-                             [codec.event_row(e, None, keep_id=False) for e in step.events])
-            if step.outbox:
-                conn.execute(
-                    dialect.insert_ignore(self.engine, outbox, ["key"]),
-                    [
-                        {"key": o.key, "contact_id": o.contact_id, "run_id": o.run_id,
-                         "process_id": o.process_id, "node": o.node, "channel": o.channel,
-                         "created_at": codec.ms(o.created_at), "payload": codec.dumps(o.payload),
-                         "status": "pending", "attempts": 0, "next_at": codec.ms(o.created_at)}
-                        for o in step.outbox
-                    ],
-                )
+                q.handled.many(conn, [(i,) for i in handled])
+            if event_rows:
+                q.emitted.many(conn, event_rows)
+            if outbox_rows:
+                q.outbox.many(conn, outbox_rows)
             self._add_stats(conn, step.stats)
 
     def _add_stats(self, conn: Connection, counts: dict[tuple[int, str, str], int]) -> None:
         if counts:
-            conn.execute(
-                dialect.increment(self.engine, stats, ["process_id", "node", "key"], "n"),
-                [{"process_id": p, "node": n, "key": k, "n": v} for (p, n, k), v in counts.items()],
-            )
+            self.q.stats.many(conn, [(p, n, k, v) for (p, n, k), v in counts.items()])
 
     # -- reading --------------------------------------------------------------------------
 
@@ -407,7 +387,8 @@ class Store:
         """A contact's runs with their history, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(runs).where(runs.c.contact_id == contact_id).order_by(runs.c.started_at)
+                select(runs).where(runs.c.contact_id == contact_id)
+                .order_by(runs.c.started_at, runs.c.id)
             ).all()
         return [(codec.run_from_row(r), json.loads(r.hist) if r.hist else []) for r in rows]
 
@@ -425,13 +406,21 @@ class Store:
 
 
 def _merge_history(batch: Batch, step: Step) -> dict[str, str]:
-    """Append this batch's history entries to each run's stored history (compact JSON)."""
+    """Append this batch's history entries to each run's stored history (compact JSON).
+
+    The stored text is our own compact JSON, so appending is text work: only a history that
+    might pass HISTORY_LIMIT is parsed and truncated (each stored item, `[seconds, …]`, is at
+    least 3 characters plus a comma, which bounds how many items the text can hold).
+    """
     new: dict[str, list[Any]] = defaultdict(list)
     for h in step.history:
-        new[h.run_id].append([codec.ms(h.at) // 1000, *h.entries])
+        new[h.run_id].append([int(h.at.timestamp() * 1000) // 1000, *h.entries])
     out = {}
     for rid, items in new.items():
         old = batch.hist_text.get(rid)
+        if old and old != "[]" and (len(old) - 1) // 4 + len(items) <= HISTORY_LIMIT:
+            out[rid] = old[:-1] + "," + codec.dumps(items)[1:]
+            continue
         merged = (json.loads(old) if old else []) + items
         if len(merged) > HISTORY_LIMIT:
             merged = [["truncated", len(merged) - HISTORY_LIMIT], *merged[-HISTORY_LIMIT:]]

@@ -20,6 +20,7 @@ from nurtura.clock import SimClock
 from nurtura.runtime.worker import Worker
 from nurtura.store import tokens
 from nurtura.store.sql import Store
+from tests.mail import smtp  # noqa: F401 - the SMTP server fixture (messaging tests)
 
 T0 = datetime(2026, 11, 23, 10, 15, tzinfo=UTC)
 

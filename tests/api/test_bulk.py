@@ -83,3 +83,17 @@ def test_api_import_job_reports_progress_and_errors(server: Server) -> None:
         csv_out = http.get("/api/contacts-export", params={"format": "csv"}).text
         assert csv_out.splitlines()[0].startswith("id,email,phone")
         assert http.get("/api/jobs/nope").status_code == 404
+
+
+def test_a_csv_that_cannot_be_read_ends_the_job_with_a_reason(server: Server) -> None:
+    with server.client() as http:
+        job = http.post("/api/contacts/import", params={"format": "csv"},
+                        content=b"email\na@x.io\rb\n", headers={"content-type": "text/csv"}
+                        ).json()["job"]
+        for _ in range(200):
+            state = http.get(f"/api/jobs/{job}").json()
+            if state["status"] != "running":
+                break
+            time.sleep(0.02)
+        assert state["status"] == "failed"
+        assert "not a readable CSV file" in state["errors"][0]["reason"]

@@ -51,6 +51,11 @@ def remind_15m(at: str, who: str, skip: str | None = None, node: str = "remind_1
     return email(at, who, node, "webinar-reminder-15m", skip)
 
 
+def sms_15m(at: str, who: str, node: str = "sms_15m") -> Msg:
+    """The SMS reminder 15 minutes before, for contacts with a phone number."""
+    return line(at, who, P, node, "send_sms", template="webinar-reminder-sms")
+
+
 def invite_again(at: str, who: str, session: str, skip: str | None = None) -> list[Msg]:
     return [
         email(at, who, "invite_again", "webinar-invitation", skip),
@@ -61,8 +66,9 @@ def invite_again(at: str, who: str, session: str, skip: str | None = None) -> li
 
 CONTACTS: list[Msg] = [
     {"id": c, "email": f"{c}@example.com"}
-    for c in ("evening", "morning", "ten", "discount", "second")
-] + [{"id": "unsub", "email": "unsub@example.com", "subscribed": {"email": False}}]
+    for c in ("evening", "morning", "discount", "second")
+] + [{"id": "ten", "email": "ten@example.com", "phone": "+79160000010"},
+     {"id": "unsub", "email": "unsub@example.com", "subscribed": {"email": False}}]
 MESSAGES: list[Msg] = [
     # 19:30 MSK: 20:00 is less than 1h ahead → tomorrow 11:00 MSK. Attends and buys.
     registered("evening", "2026-11-23T16:30"),
@@ -110,8 +116,10 @@ EXPECTED: dict[str, list[Line]] = {
         *signup("2026-11-23T07:00", "ten", "2026-11-23T08:00"),
         remind_1h("2026-11-23T07:00", "ten"),
         remind_15m("2026-11-23T07:45", "ten"),
+        sms_15m("2026-11-23T07:45", "ten"),
         *invite_again("2026-11-23T10:00", "ten", "2026-11-23T17:00"),
         remind_15m("2026-11-23T16:45", "ten", node="remind_15m_2"),
+        sms_15m("2026-11-23T16:45", "ten", node="sms_15m_2"),
         # 11-23T19:00: absent again → no_show
     ],
     "discount": [

@@ -78,11 +78,15 @@ def test_every_shipped_template_is_used_and_every_used_one_exists() -> None:
     assert used == library.template_names()
 
 
-@pytest.mark.parametrize("name", sorted(library.template_names()))
+EMAILS = sorted(n for n, t in library.templates().items() if t["channel"] == "email")
+SMS = sorted(n for n, t in library.templates().items() if t["channel"] == "sms")
+
+
+@pytest.mark.parametrize("name", EMAILS)
 def test_email_template_is_complete_and_its_liquid_is_sane(name: str) -> None:
     t = library.templates()[name]
-    assert t["channel"] == "email"
-    assert set(t) == {"channel", "subject", "html", "text"}
+    assert set(t) - {"category"} == {"channel", "subject", "html", "text"}
+    assert t.get("category", "marketing") in ("marketing", "transactional")
     assert all(isinstance(t[k], str) and t[k].strip() for k in ("subject", "html", "text"))
     for key in ("subject", "html", "text"):
         body = t[key]
@@ -93,6 +97,23 @@ def test_email_template_is_complete_and_its_liquid_is_sane(name: str) -> None:
     assert "{{ unsubscribe_url }}" in t["html"] and "{{ unsubscribe_url }}" in t["text"]
     assert "<" not in t["text"]  # the text part carries no markup
     assert "contact.fields.first_name" in t["html"]
+
+
+@pytest.mark.parametrize("name", SMS)
+def test_sms_template_is_one_short_text_without_markup(name: str) -> None:
+    t = library.templates()[name]
+    assert set(t) - {"category"} == {"channel", "text"}
+    assert "<" not in t["text"] and "{%" not in t["text"]
+    assert all(v.startswith(ALLOWED_ROOTS) for v in VARIABLE.findall(t["text"]))
+    assert len(t["text"]) < 300
+
+
+def test_library_ships_sms_and_marks_transactional_messages() -> None:
+    ts = library.templates()
+    assert SMS == ["webinar-reminder-sms"]
+    transactional = sorted(n for n, t in ts.items() if t.get("category") == "transactional")
+    assert transactional == ["invoice-thanks", "webinar-confirmation", "webinar-reminder-15m",
+                             "webinar-reminder-1h", "webinar-reminder-sms"]
 
 
 def test_invoice_emails_carry_the_pay_link_and_webinar_emails_the_session_time() -> None:

@@ -1,18 +1,84 @@
 /** The app shell: session check (sign-in page when there is none), header with the
  * language switcher and the user, and the routed page. */
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import * as api from './api';
 import { NoticeProvider } from './components/ui';
-import { type Lang, LANGUAGE_NAMES, LANGUAGES, type MessageKey, tOr, useI18n } from './i18n';
+import { type Lang, LANGUAGE_NAMES, LANGUAGES, type MessageKey, tOr, useI18n, useT } from './i18n';
 import { ContactPage } from './pages/ContactPage';
 import { LoginPage } from './pages/LoginPage';
 import { ProcessListPage } from './pages/ProcessListPage';
-import { routes, useRoute } from './router';
+import { parseHash, routes, useRoute } from './router';
 import { canEdit, SessionContext } from './session';
 import type { Session } from './types';
 
-// The editor (React Flow and the forms) loads only when a process is opened.
-const EditorPage = lazy(() => import('./editor/EditorPage').then((m) => ({ default: m.EditorPage })));
+// The editor (React Flow and the forms) loads only when a process is opened; when the page
+// itself opens on a process, its code loads at once, alongside the session check.
+type EditorModule = typeof import('./editor/EditorPage');
+let editorModule: EditorModule | null = null;
+let editorLoad: Promise<EditorModule> | null = null;
+function loadEditor(): Promise<EditorModule> {
+  editorLoad ??= import('./editor/EditorPage').then(
+    (m) => (editorModule = m),
+    (e: unknown) => {
+      editorLoad = null; // let a retry fetch it again
+      throw e;
+    },
+  );
+  return editorLoad;
+}
+function prefetchEditor(id: string): void {
+  api.prefetch(`process:${id}`, () => api.getProcess(id));
+  api.prefetch('catalog', api.getCatalog);
+}
+const opening = typeof window !== 'undefined' ? parseHash(window.location.hash) : null;
+if (opening) api.prefetch('session', api.getSession); // asked before the first render
+if (opening?.name === 'process') {
+  // A page opened on a process: its code and its data load while the session is checked
+  // (when there is no session the answers are 401s, dropped unused).
+  void loadEditor().catch(() => undefined);
+  prefetchEditor(opening.id);
+}
+
+/** The editor page, without Suspense (whose fallback throttling would delay the first
+ * render): while its code loads, the process and the catalogue are fetched too. */
+function EditorRoute({ id, view }: { id: string; view?: string | undefined }) {
+  const t = useT();
+  const [mod, setMod] = useState<EditorModule | null>(editorModule);
+  const [failed, setFailed] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (mod) return;
+    let live = true;
+    if (!api.isPrefetched(`process:${id}`)) prefetchEditor(id);
+    loadEditor().then(
+      (m) => live && setMod(m),
+      (e: unknown) => live && setFailed(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [mod, id, attempt]);
+  if (failed) {
+    return (
+      <main id="main" className="page">
+        <p className="error-text" role="alert">
+          {t('app.error', { message: failed })}
+        </p>
+        <button
+          type="button"
+          onClick={() => {
+            setFailed(null);
+            setAttempt((n) => n + 1);
+          }}
+        >
+          {t('app.retry')}
+        </button>
+      </main>
+    );
+  }
+  if (!mod) return <p className="loading page">{t('app.loading')}</p>;
+  return <mod.EditorPage id={id} view={view} />;
+}
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -23,7 +89,7 @@ export function App() {
   const check = useCallback(() => {
     setError(null);
     api
-      .getSession()
+      .takePrefetched('session', api.getSession)
       .then((s) => {
         api.setCsrf(s.csrf ?? '');
         setSession(s);
@@ -81,9 +147,7 @@ export function App() {
     page = <ProcessListPage />;
   } else if (route.name === 'process') {
     page = (
-      <Suspense fallback={<p className="loading page">{t('app.loading')}</p>}>
-        <EditorPage key={route.id} id={route.id} view={route.view} />
-      </Suspense>
+      <EditorRoute key={route.id} id={route.id} view={route.view} />
     );
   } else if (route.name === 'contact') {
     page = <ContactPage key={route.id} id={route.id} />;

@@ -81,6 +81,32 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
+// ---- prefetching (the editor's data, fetched while its code loads) ----
+
+const prefetched = new Map<string, { at: number; answer: Promise<unknown> }>();
+
+/** Starts a request now, for `takePrefetched` to pick up within a few seconds. */
+export function prefetch(key: string, load: () => Promise<unknown>): void {
+  const answer = load();
+  // A failed prefetch (a 401 before signing in, say) is dropped: the taker asks again.
+  answer.catch(() => {
+    if (prefetched.get(key)?.answer === answer) prefetched.delete(key);
+  });
+  prefetched.set(key, { at: Date.now(), answer });
+}
+
+export function isPrefetched(key: string, maxAgeMs = 5000): boolean {
+  const hit = prefetched.get(key);
+  return hit !== undefined && Date.now() - hit.at < maxAgeMs;
+}
+
+/** The answer of a recent `prefetch(key)` (once), else a fresh `load()`. */
+export function takePrefetched<T>(key: string, load: () => Promise<T>, maxAgeMs = 5000): Promise<T> {
+  const hit = prefetched.get(key);
+  prefetched.delete(key);
+  return hit && Date.now() - hit.at < maxAgeMs ? (hit.answer as Promise<T>) : load();
+}
+
 // ---- session ----
 
 export const getSession = () => request<Session>('GET', '/api/session');

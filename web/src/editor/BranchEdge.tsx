@@ -9,8 +9,11 @@ import { useEditorActions } from './context';
 function BranchEdgeView(props: EdgeProps<FlowEdge>) {
   const t = useT();
   const { readOnly, openInsert } = useEditorActions();
-  const { id, source, sourceHandleId, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, selected } = props;
-  const [path, lx, ly] = getSmoothStepPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition, borderRadius: 10 });
+  const { id, source, target, sourceHandleId, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, markerEnd, selected } = props;
+  // Several links of one step to the same target turn at different heights, so their
+  // labels and "+" buttons do not cover each other.
+  const stepPosition = data?.lanes ? ((data.lane ?? 0) + 1) / (data.lanes + 1) : 0.5;
+  const [path, lx, ly] = getSmoothStepPath({ sourceX, sourceY, sourcePosition, targetX, targetY, targetPosition, borderRadius: 10, stepPosition });
   const label = data?.label ?? '';
   return (
     <>
@@ -22,7 +25,7 @@ function BranchEdgeView(props: EdgeProps<FlowEdge>) {
             <button
               type="button"
               className="edge-add"
-              aria-label={label ? t('insert.on', { label }) : t('insert.onPlain')}
+              aria-label={label ? t('insert.on', { label, source, target }) : t('insert.onPlain', { source, target })}
               title={t('insert.title')}
               onClick={(e) => {
                 e.stopPropagation();

@@ -10,7 +10,7 @@ import { ApiError } from '../api';
 import { useAnnounce, useIsPhone } from '../components/ui';
 import { copyNodes, pasteNodes, readClipboard, writeClipboard } from '../graph/clipboard';
 import type { FlowEdge, FlowNode, LabelWords } from '../graph/convert';
-import { autoPositions, freeSpot, layeredLayout, shiftBelow, uiPosition } from '../graph/layout';
+import { autoPositions, freeSpot, layeredLayout, rowGap, shiftBelow, uiPosition } from '../graph/layout';
 import { branchesOf } from '../graph/model';
 import { addNode, connect, deleteNodes, disconnect, insertOnEdge, type PaletteKind, renameNode, updateNode, withPositions } from '../graph/ops';
 import { nodeOfPath, validateDoc } from '../graph/validate';
@@ -38,6 +38,7 @@ const nodeTypes = { process: ProcessNode };
 const edgeTypes = { branch: BranchEdge };
 const defaultEdgeOptions = { type: 'branch', markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 } };
 const STATS_POLL_MS = 15000;
+const fitOptions = { includeHiddenNodes: true, padding: 0.1 };
 
 
 export function EditorPage({ id, view }: { id: string; view?: string | undefined }) {
@@ -51,11 +52,11 @@ export function EditorPage({ id, view }: { id: string; view?: string | undefined
     setRecord(null);
     setError(null);
     api
-      .getProcess(id)
+      .takePrefetched(`process:${id}`, () => api.getProcess(id))
       .then((r) => live && setRecord(r))
       .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
     api
-      .getCatalog()
+      .takePrefetched('catalog', api.getCatalog)
       .then((c) => live && setCatalog(c))
       .catch(() => undefined); // dropdowns fall back to free text
     return () => {
@@ -234,8 +235,9 @@ function Editor({ record, catalog, initialView }: { record: ProcessRecord; catal
       const target = src ? branchesOf(src).find((b) => b.handle === insert.handle)?.target : undefined;
       // The new step takes the target's place; everything from there down moves one row.
       const at = target && pos[target] ? pos[target] : { x: insert.at.x - 100, y: insert.at.y - 20 };
-      const moved = target && pos[target] ? shiftBelow(pos, at.y) : {};
       const r = insertOnEdge(d, insert.source, insert.handle, kind, at);
+      // A step with several branches is taller and its links need room for their labels.
+      const moved = target && pos[target] ? shiftBelow(pos, at.y, rowGap(r.doc.nodes[r.id])) : {};
       edit(() => withPositions(r.doc, moved));
       select([r.id]);
     },
@@ -607,7 +609,8 @@ function Editor({ record, catalog, initialView }: { record: ProcessRecord; catal
                   ariaLabelConfig={rfLabels}
                 >
                   <Background gap={20} size={1} />
-                  <Controls showInteractive={false} />
+                  {/* the whole process, steps never shown (so never measured) included */}
+                  <Controls showInteractive={false} fitViewOptions={fitOptions} />
                   {!phone ? <MiniMap pannable zoomable nodeColor={miniColor} ariaLabel={t('editor.canvas')} /> : null}
                 </ReactFlow>
                 {ids.length === 0 ? <p className="empty-overlay">{t('editor.emptyGraph')}</p> : null}

@@ -146,7 +146,7 @@ export function DelayFields({ node, change, err, processTimezone }: Inner) {
             }
           />
           {tzMode === 'other' ? (
-            <TextField label={t('delay.timezone')} value={str(tz)} options={timezones()} error={err('timezone')} onChange={(v) => change({ ...node, timezone: v }, 'timezone')} />
+            <TextField label={t('delay.tzOther')} value={str(tz)} options={timezones()} error={err('timezone')} onChange={(v) => change({ ...node, timezone: v }, 'timezone')} />
           ) : null}
         </>
       ) : null}

@@ -3,9 +3,50 @@
  * re-creating what did not change: an unchanged step keeps the very same object, so its
  * memoised component does not re-render (a 300-step process stays smooth).
  */
+import { type NodeHandle, Position } from '@xyflow/react';
 import { edgesOfNode, EDGE_TYPE, type FlowEdge, type FlowNode, type LabelWords, NODE_TYPE } from '../graph/convert';
 import { uiPosition } from '../graph/layout';
-import type { NodeStats, ProcessDoc, XY } from '../types';
+import { branchesOf } from '../graph/model';
+import type { NodeStats, PNode, ProcessDoc, XY } from '../types';
+
+/** A step's size on the canvas before React Flow has measured it (its CSS width). */
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 64;
+const HANDLE = 11;
+
+/**
+ * Where a step's handles will be, until React Flow measures the step. React Flow renders
+ * every node that has no handle positions yet, so without these `onlyRenderVisibleElements`
+ * would still mount all 300 steps of a large process once, to measure them; with them only
+ * the steps in view are mounted (and measured; `dropEstimates` then lets the measured
+ * handles win).
+ */
+export function estimatedHandles(node: PNode): NodeHandle[] {
+  const out: NodeHandle[] = [];
+  const branches = branchesOf(node);
+  const height = branches.length > 1 ? NODE_HEIGHT + 20 : NODE_HEIGHT;
+  if (node.type !== 'trigger') {
+    out.push({ id: null, type: 'target', position: Position.Top, x: NODE_WIDTH / 2 - HANDLE / 2, y: -HANDLE / 2, width: HANDLE, height: HANDLE });
+  }
+  branches.forEach((b, i) => {
+    const x = (NODE_WIDTH * (i + 0.5)) / branches.length - HANDLE / 2;
+    out.push({ id: b.handle, type: 'source', position: Position.Bottom, x, y: height - HANDLE / 2, width: HANDLE, height: HANDLE });
+  });
+  return out;
+}
+
+/** The nodes React Flow has measured lose their estimated handles (see estimatedHandles). */
+export function dropEstimates(nodes: FlowNode[]): FlowNode[] {
+  let changed = false;
+  const out = nodes.map((n) => {
+    if (!n.handles || !n.measured?.width) return n;
+    changed = true;
+    const rest = { ...n };
+    delete rest.handles;
+    return rest;
+  });
+  return changed ? out : nodes;
+}
 
 export interface Decor {
   problems?: string[] | undefined;
@@ -68,9 +109,21 @@ export function syncNodes(
     if (d.stats) next.stats = d.stats;
     if (d.live) next.live = true;
     const position = p?.dragging ? p.position : pos;
-    return p
-      ? ({ ...p, position, data: next, ariaLabel: d.label } as FlowNode)
-      : ({ id, type: NODE_TYPE, position, data: next, ariaLabel: d.label, initialWidth: 200, initialHeight: 64 } as FlowNode);
+    if (p) {
+      const updated = { ...p, position, data: next, ariaLabel: d.label } as FlowNode;
+      if (!p.measured?.width) updated.handles = estimatedHandles(node);
+      return updated;
+    }
+    return {
+      id,
+      type: NODE_TYPE,
+      position,
+      data: next,
+      ariaLabel: d.label,
+      initialWidth: NODE_WIDTH,
+      initialHeight: NODE_HEIGHT,
+      handles: estimatedHandles(node),
+    } as FlowNode;
   });
   return changed ? out : prev;
 }
@@ -83,7 +136,14 @@ export function syncEdges(prev: FlowEdge[], doc: ProcessDoc, words: LabelWords):
   for (const [id, node] of Object.entries(doc.nodes)) {
     for (const e of edgesOfNode(id, node, exists, words)) {
       const p = prevById.get(e.id);
-      if (p && p.target === e.target && p.data?.label === e.data?.label && p.data?.kind === e.data?.kind) {
+      if (
+        p &&
+        p.target === e.target &&
+        p.data?.label === e.data?.label &&
+        p.data?.kind === e.data?.kind &&
+        p.data?.lane === e.data?.lane &&
+        p.data?.lanes === e.data?.lanes
+      ) {
         out.push(p);
         if (prev[out.length - 1] !== p) changed = true;
       } else {

@@ -10,7 +10,7 @@ import { nodeSummary } from '../graph/summary';
 import { useT } from '../i18n';
 import type { PNode, ProcessDoc, ProcessStats, XY } from '../types';
 import { typeLabel, wordsOf } from './ProcessNode';
-import { syncEdges, syncNodes } from './sync';
+import { dropEstimates, syncEdges, syncNodes } from './sync';
 
 export function useFlowState({
   doc,
@@ -84,7 +84,10 @@ export function useFlowState({
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
       const kept = changes.filter((c) => c.type === 'position' || c.type === 'dimensions' || c.type === 'select');
-      if (kept.length > 0) setNodes((ns) => applyNodeChanges(kept, ns));
+      if (kept.length > 0) {
+        const measured = kept.some((c) => c.type === 'dimensions');
+        setNodes((ns) => (measured ? dropEstimates(applyNodeChanges(kept, ns)) : applyNodeChanges(kept, ns)));
+      }
       if (changes.some((c) => c.type === 'select' && c.selected)) onSelected();
     },
     [onSelected],

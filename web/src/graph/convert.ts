@@ -23,6 +23,10 @@ export interface BranchEdgeData extends Record<string, unknown> {
   kind: BranchKind;
   label: string;
   index?: number;
+  /** Links of one step to the same target (a wait's event and its timeout, say): this
+   * one's place among them and how many there are, so they are drawn apart. */
+  lane?: number;
+  lanes?: number;
 }
 export type FlowEdge = Edge<BranchEdgeData, typeof EDGE_TYPE>;
 
@@ -73,10 +77,20 @@ export function edgesOfNode(
   words?: LabelWords,
 ): FlowEdge[] {
   const out: FlowEdge[] = [];
-  for (const b of branchesOf(node)) {
-    if (b.target === undefined || !exists(b.target)) continue;
+  const linked = branchesOf(node).filter((b) => b.target !== undefined && exists(b.target));
+  const lanes = new Map<string, number>();
+  for (const b of linked) lanes.set(b.target as string, (lanes.get(b.target as string) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  for (const b of linked) {
+    if (b.target === undefined) continue;
     const data: BranchEdgeData = { kind: b.kind, label: branchLabel(b, node, words) };
     if (b.index !== undefined) data.index = b.index;
+    const n = lanes.get(b.target) ?? 1;
+    if (n > 1) {
+      data.lane = seen.get(b.target) ?? 0;
+      data.lanes = n;
+      seen.set(b.target, data.lane + 1);
+    }
     out.push({
       id: edgeId(id, b.handle),
       type: EDGE_TYPE,

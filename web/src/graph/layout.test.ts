@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PNode, ProcessDoc } from '../types';
-import { autoPositions, freeSpot, layeredLayout, shiftBelow } from './layout';
+import { autoPositions, BRANCH_ROOM, freeSpot, LAYER_GAP, layeredLayout, rowGap, shiftBelow } from './layout';
 import { fixture } from './fixtures';
 
 describe('layout', () => {
@@ -22,6 +22,14 @@ describe('layout', () => {
     const auto = autoPositions(d);
     expect(Object.keys(auto)).toEqual(['extra']);
     expect(auto.extra!.y).toBeGreaterThan(380);
+  });
+
+  it('leaves more room below a step with several branches', () => {
+    const pos = layeredLayout(fixture('personal-offer').nodes);
+    expect(pos.made_order!.y - pos.new_order!.y).toBe(LAYER_GAP);
+    expect(pos.cheaper!.y - pos.outcome!.y).toBe(LAYER_GAP + BRANCH_ROOM);
+    expect(rowGap({ type: 'condition', if: { tag: 'x' }, yes: 'a', no: 'b' })).toBe(LAYER_GAP + BRANCH_ROOM);
+    expect(rowGap({ type: 'end' })).toBe(LAYER_GAP);
   });
 
   it('handles 300 nodes quickly', () => {

@@ -4,10 +4,19 @@
  * order inside a layer by a few barycentre sweeps.
  */
 import type { ProcessDoc, XY } from '../types';
-import { isObject, targetsOf } from './model';
+import type { PNode } from '../types';
+import { branchesOf, isObject, targetsOf } from './model';
 
 export const LAYER_GAP = 140;
 export const COLUMN_GAP = 240;
+/** Extra room below a step with several branches (a wait, a condition, a split): its card
+ * is taller, and its links' labels and "+" buttons need space between the rows. */
+export const BRANCH_ROOM = 100;
+
+/** The distance from a step's row to the next row. */
+export function rowGap(node: PNode | undefined): number {
+  return node && branchesOf(node).length > 1 ? LAYER_GAP + BRANCH_ROOM : LAYER_GAP;
+}
 
 /** Positions for every node of the graph, laid out from scratch. */
 export function layeredLayout(nodes: ProcessDoc['nodes']): Record<string, XY> {
@@ -88,10 +97,16 @@ export function layeredLayout(nodes: ProcessDoc['nodes']): Record<string, XY> {
       ls.forEach((id, i) => pos.set(id, i - (ls.length - 1) / 2));
     }
   }
+  const rowY: number[] = [];
+  let y = 0;
+  layers.forEach((ls, l) => {
+    rowY[l] = y;
+    y += Math.max(LAYER_GAP, ...ls.map((id) => rowGap(nodes[id])));
+  });
   const out: Record<string, XY> = {};
   layers.forEach((ls, l) =>
     ls.forEach((id) => {
-      out[id] = { x: Math.round((pos.get(id) ?? 0) * COLUMN_GAP), y: l * LAYER_GAP };
+      out[id] = { x: Math.round((pos.get(id) ?? 0) * COLUMN_GAP), y: rowY[l] ?? l * LAYER_GAP };
     }),
   );
   return out;

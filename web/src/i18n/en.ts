@@ -138,8 +138,8 @@ export const en = {
   'palette.logic': 'Flow',
   'palette.end': 'Finish',
   'insert.title': 'Insert a step here',
-  'insert.on': 'Insert a step on the link {label}',
-  'insert.onPlain': 'Insert a step on this link',
+  'insert.on': 'Insert a step on the link {label} from {source} to {target}',
+  'insert.onPlain': 'Insert a step between {source} and {target}',
   'add.title': 'Add a step',
 
   'type.trigger': 'Trigger',
@@ -246,7 +246,7 @@ export const en = {
   'wait.eventN': 'Event {n}',
   'wait.timeout': 'Give up after a while',
   'wait.after': 'After',
-  'wait.onTimeout': 'Then go to',
+  'wait.onTimeout': 'When the time is up, go to',
 
   'delay.mode': 'Wait',
   'delay.for': 'for a time',

@@ -140,8 +140,8 @@ export const nl: Messages = {
   'palette.logic': 'Verloop',
   'palette.end': 'Einde',
   'insert.title': 'Hier een stap invoegen',
-  'insert.on': 'Een stap invoegen op de verbinding {label}',
-  'insert.onPlain': 'Een stap invoegen op deze verbinding',
+  'insert.on': 'Een stap invoegen op de verbinding {label} van {source} naar {target}',
+  'insert.onPlain': 'Een stap invoegen tussen {source} en {target}',
   'add.title': 'Stap toevoegen',
 
   'type.trigger': 'Trigger',
@@ -248,7 +248,7 @@ export const nl: Messages = {
   'wait.eventN': 'Gebeurtenis {n}',
   'wait.timeout': 'Na een tijd stoppen met wachten',
   'wait.after': 'Na',
-  'wait.onTimeout': 'Ga daarna naar',
+  'wait.onTimeout': 'Als de tijd om is, ga naar',
 
   'delay.mode': 'Wachten',
   'delay.for': 'een tijdsduur',

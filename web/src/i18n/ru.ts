@@ -140,8 +140,8 @@ export const ru: Messages = {
   'palette.logic': 'Ход процесса',
   'palette.end': 'Завершение',
   'insert.title': 'Вставить шаг сюда',
-  'insert.on': 'Вставить шаг в связь «{label}»',
-  'insert.onPlain': 'Вставить шаг в эту связь',
+  'insert.on': 'Вставить шаг в связь «{label}» от {source} к {target}',
+  'insert.onPlain': 'Вставить шаг между {source} и {target}',
   'add.title': 'Добавить шаг',
 
   'type.trigger': 'Триггер',
@@ -248,7 +248,7 @@ export const ru: Messages = {
   'wait.eventN': 'Событие {n}',
   'wait.timeout': 'Перестать ждать через некоторое время',
   'wait.after': 'Через',
-  'wait.onTimeout': 'Затем перейти к',
+  'wait.onTimeout': 'Когда время выйдет, перейти к',
 
   'delay.mode': 'Ждать',
   'delay.for': 'заданное время',

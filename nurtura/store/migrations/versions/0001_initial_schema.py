@@ -25,7 +25,8 @@ def upgrade() -> None:
     sa.Column('paid_count', sa.Integer(), nullable=False),
     sa.Column('last_paid_at', sa.BigInteger(), nullable=True),
     sa.Column('doc', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_with_rowid=False
     )
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -39,8 +40,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('events_contact', ['contact_id', 'name', 'ts'], unique=False)
+        batch_op.create_index('events_inbox', ['contact_id', 'ts'], unique=False, sqlite_where=sa.text('pending = 1'), postgresql_where=sa.text('pending'))
         batch_op.create_index('events_message_id', ['message_id'], unique=True, sqlite_where=sa.text('message_id IS NOT NULL'), postgresql_where=sa.text('message_id IS NOT NULL'))
-        batch_op.create_index('events_pending', ['ts'], unique=False, sqlite_where=sa.text('pending'), postgresql_where=sa.text('pending'))
+        batch_op.create_index('events_pending', ['ts'], unique=False, sqlite_where=sa.text('pending = 1'), postgresql_where=sa.text('pending'))
 
     op.create_table('meta',
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -59,8 +61,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_at', sa.BigInteger(), nullable=True),
-    sa.PrimaryKeyConstraint('key'),
-    sqlite_with_rowid=False
+    sa.PrimaryKeyConstraint('key')
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('outbox_due', ['next_at'], unique=False, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
@@ -97,8 +98,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=200), nullable=True),
     sa.Column('vars', sa.Text(), nullable=True),
     sa.Column('hist', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sqlite_with_rowid=False
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('runs', schema=None) as batch_op:
         batch_op.create_index('runs_contact', ['contact_id'], unique=False)
@@ -133,8 +133,9 @@ def downgrade() -> None:
     op.drop_table('outbox')
     op.drop_table('meta')
     with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_index('events_pending', sqlite_where=sa.text('pending'), postgresql_where=sa.text('pending'))
+        batch_op.drop_index('events_pending', sqlite_where=sa.text('pending = 1'), postgresql_where=sa.text('pending'))
         batch_op.drop_index('events_message_id', sqlite_where=sa.text('message_id IS NOT NULL'), postgresql_where=sa.text('message_id IS NOT NULL'))
+        batch_op.drop_index('events_inbox', sqlite_where=sa.text('pending = 1'), postgresql_where=sa.text('pending'))
         batch_op.drop_index('events_contact')
 
     op.drop_table('events')
