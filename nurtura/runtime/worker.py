@@ -100,6 +100,13 @@ def _next_wake(world: World, active: dict[str, Run], now: datetime) -> Run | Non
         dep = world.processes.get(run.process_id)
         if dep is None or not dep.enabled:
             continue
-        if best is None or (run.wake_at, run.id) < (best.wake_at, best.id):
+        if best is None or _order(run) < _order(best):
             best = run
     return best
+
+
+def _order(run: Run) -> tuple[datetime, datetime, int, str]:
+    """Wake-ups due at the same instant go oldest run first, then by process, so what a
+    contact receives never depends on a run id's hash."""
+    assert run.wake_at is not None
+    return (run.wake_at, run.started_at, run.process_id, run.id)

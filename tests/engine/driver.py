@@ -51,7 +51,7 @@ class Driver:
         """Fire every wake-up due before `to`, in time order."""
         while True:
             due = [
-                (r.wake_at, cid, r.id)
+                (r.wake_at, cid, r.started_at, r.process_id, r.id)
                 for cid, runs in self.active.items()
                 for r in runs.values()
                 if r.wake_at is not None and r.wake_at <= to
@@ -59,7 +59,7 @@ class Driver:
             ]
             if not due:
                 break
-            when, cid, rid = min(due)
+            when, cid, _, _, rid = min(due)
             self.now = max(self.now, when)
             self._apply(
                 handle_wake(self.world, self.contacts[cid], self.active[cid],

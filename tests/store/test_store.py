@@ -140,3 +140,26 @@ def test_run_history_says_what_happened_and_why(store: Store) -> None:
     assert {"node": "t", "event": "go"} in flat
     assert {"node": "w", "event": "done"} in flat
     assert any(e.get("action") == "send_email" for e in flat)
+
+
+def test_runs_due_at_the_same_instant_wake_oldest_first_not_by_id_hash(store: Store) -> None:
+    a = load_process({"nurtura": 1, "name": "A", "nodes": {
+        "t": {"type": "trigger", "event": "go", "next": "d"},
+        "d": {"type": "delay", "until": "2026-11-24T10:00:00Z", "next": "x"},
+        "x": {"type": "action", "do": "add_tag", "tag": "first"}}})
+    b = load_process({"nurtura": 1, "name": "B", "nodes": {
+        "t": {"type": "trigger", "event": "later", "next": "d"},
+        "d": {"type": "delay", "until": "2026-11-24T10:00:00Z", "next": "c"},
+        "c": {"type": "condition", "if": {"tag": "first"}, "yes": "y", "no": "n"},
+        "y": {"type": "action", "do": "add_tag", "tag": "saw_first"},
+        "n": {"type": "action", "do": "add_tag", "tag": "missed_first"}}})
+    for p in (a, b):
+        store.save_process(p, T0)
+        store.set_enabled(p.name, True, T0)
+    for i in range(8):  # many contacts: run ids hash every way
+        store.ingest([ev("go", f"c{i}", T0, f"g{i}"),
+                      ev("later", f"c{i}", T0 + timedelta(minutes=1), f"l{i}")])
+    Worker(store, SimClock(T0)).drain(T0 + timedelta(days=2))
+    for i in range(8):
+        contact = store.get_contact(f"c{i}")
+        assert contact is not None and "saw_first" in contact.tags
