@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nurtura.clock import SimClock
 from nurtura.engine import timing
@@ -43,27 +43,29 @@ def read_jsonl(lines: Iterable[str], source: str) -> list[tuple[int, Any]]:
     return out
 
 
+T = TypeVar("T")
+
+
+def _parse_lines(lines: Iterable[str], source: str, parse: Callable[[Any], T]) -> list[T]:
+    """Parse every JSON line; a bad one raises BadInput naming `source:line`."""
+    out = []
+    for no, obj in read_jsonl(lines, source):
+        try:
+            out.append(parse(obj))
+        except BadInput as exc:
+            raise BadInput(f"{source}:{no}: {exc}") from None
+    return out
+
+
 def parse_events(
     lines: Iterable[str], source: str = "events", received: datetime | None = None
 ) -> list[Event]:
     """Segment messages, one a line; without `received`, every message needs a timestamp."""
-    events = []
-    for no, obj in read_jsonl(lines, source):
-        try:
-            events.append(parse_message(obj, received))
-        except BadInput as exc:
-            raise BadInput(f"{source}:{no}: {exc}") from None
-    return events
+    return _parse_lines(lines, source, lambda obj: parse_message(obj, received))
 
 
 def parse_contacts(lines: Iterable[str], now: datetime, source: str = "contacts") -> list[Contact]:
-    out = []
-    for no, obj in read_jsonl(lines, source):
-        try:
-            out.append(parse_contact(obj, now))
-        except BadInput as exc:
-            raise BadInput(f"{source}:{no}: {exc}") from None
-    return out
+    return _parse_lines(lines, source, lambda obj: parse_contact(obj, now))
 
 
 def line_of(a: ActionLine) -> dict[str, Any]:

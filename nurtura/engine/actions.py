@@ -45,32 +45,27 @@ def _changed(adv: Advance) -> None:
     adv.step.contact_changed = True
 
 
-def _tag(adv: Advance, run: Run, dep: Deployed, nid: str, n: ActionNode, at: datetime) -> None:
-    assert n.tag is not None
-    tags = adv.contact.tags
-    if n.do == "add_tag" and n.tag not in tags:
-        tags.add(n.tag)
-        _emit(adv, run, "tag.added", at, tag=n.tag)
-    elif n.do == "remove_tag" and n.tag in tags:
-        tags.discard(n.tag)
-        _emit(adv, run, "tag.removed", at, tag=n.tag)
-    else:
+def _membership(adv: Advance, run: Run, members: set[str], value: str | None, add: bool,
+                kind: str, at: datetime) -> None:
+    """Add to or remove from a set of the contact (tags, lists), emitting KIND.added/removed
+    with the value under KIND, only when it changes something."""
+    assert value is not None
+    if add == (value in members):
         return
+    if add:
+        members.add(value)
+    else:
+        members.discard(value)
+    _emit(adv, run, f"{kind}.{'added' if add else 'removed'}", at, **{kind: value})
     _changed(adv)
+
+
+def _tag(adv: Advance, run: Run, dep: Deployed, nid: str, n: ActionNode, at: datetime) -> None:
+    _membership(adv, run, adv.contact.tags, n.tag, n.do == "add_tag", "tag", at)
 
 
 def _list(adv: Advance, run: Run, dep: Deployed, nid: str, n: ActionNode, at: datetime) -> None:
-    assert n.list is not None
-    lists = adv.contact.lists
-    if n.do == "add_to_list" and n.list not in lists:
-        lists.add(n.list)
-        _emit(adv, run, "list.added", at, list=n.list)
-    elif n.do == "remove_from_list" and n.list in lists:
-        lists.discard(n.list)
-        _emit(adv, run, "list.removed", at, list=n.list)
-    else:
-        return
-    _changed(adv)
+    _membership(adv, run, adv.contact.lists, n.list, n.do == "add_to_list", "list", at)
 
 
 def _set_field(
