@@ -5,6 +5,8 @@ Problems carry the JSON path of the node at fault (`$.nodes.by_total.yes`).
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -65,10 +67,18 @@ class Process:
     filters: dict[str, Filter] = field(default_factory=dict)
     durations: dict[str, timedelta] = field(default_factory=dict)
     history_events: set[str] = field(default_factory=set)
+    source: dict[str, Any] | None = None  # the document as given, keys in their order
 
     @property
     def name(self) -> str:
         return self.file.name
+
+    def document(self) -> str:
+        """The process file as JSON: the document as it was given (same keys, same order),
+        so that export of an import is the same document to the byte order of its keys."""
+        if self.source is None:
+            return self.file.to_json()
+        return json.dumps(self.source, ensure_ascii=False, indent=2)
 
     @property
     def nodes(self) -> dict[str, Any]:
@@ -348,7 +358,7 @@ def load_process(
     history = {
         f.name for flt in chk.filters.values() for f in walk(flt) if isinstance(f, EventHistory)
     }
-    return Process(pf, chk.filters, chk.durations, history)
+    return Process(pf, chk.filters, chk.durations, history, copy.deepcopy(raw))
 
 
 def outcome_of(node: Any) -> str | None:

@@ -91,7 +91,7 @@ class Store:
         Active runs continue on the new version from their node; a run whose node is gone
         exits with reason `node_removed`.
         """
-        doc = process.file.to_json()
+        doc = process.document()
         with self.engine.begin() as conn:
             row = conn.execute(
                 select(processes.c.id, processes.c.version).where(

@@ -80,9 +80,12 @@ def process_docs(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=150, deadline=None)
 @given(process_docs())
 def test_export_of_import_is_the_same_document(doc: dict[str, Any]) -> None:
-    exported = load_process(json.loads(json.dumps(doc))).file.to_json()
+    process = load_process(json.loads(json.dumps(doc)))
+    exported = process.file.to_json()
     assert json.loads(exported) == doc
     assert list(json.loads(exported)["nodes"]) == list(doc["nodes"])
+    # what the store keeps and exports is the document itself, keys in the order given
+    assert process.document() == json.dumps(doc, ensure_ascii=False, indent=2)
 
 
 @given(st.integers(0, 10**8))
