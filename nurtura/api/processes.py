@@ -224,6 +224,8 @@ def process_stats(request: Request, process_id: Id) -> dict[str, Any]:
     info = _info(store, process_id)
     out = store.stats(info.id)
     out["daily"] = admin.daily(store, info.id, request.app.state.clock.now())
+    for node, reasons in admin.failures(store, info.id).items():
+        out["nodes"].setdefault(node, {})["failures"] = reasons
     return out
 
 

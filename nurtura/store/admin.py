@@ -201,3 +201,24 @@ def iter_contacts(store: Store, chunk: int = 1000) -> Iterator[Contact]:
         for row in rows:
             yield codec.contact_from_row(row)
         after = rows[-1].id
+
+
+def failures(store: Store, process_id: int) -> dict[str, dict[str, int]]:
+    """Per node, why runs failed there (the step limit, a bad time …) and how many messages
+    could not be delivered from it (bounced, failed, unknown), each reason with its count."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    with store.engine.connect() as conn:
+        for node, reason, n in conn.execute(
+            select(runs.c.node, runs.c.reason, func.count())
+            .where(runs.c.process_id == process_id, runs.c.status == "failed")
+            .group_by(runs.c.node, runs.c.reason)
+        ):
+            out[node][reason or "failed"] = n
+        for node, status, n in conn.execute(
+            select(deliveries.c.node, deliveries.c.status, func.count())
+            .where(deliveries.c.process_id == process_id,
+                   deliveries.c.status.in_(("bounced", "failed", "unknown")))
+            .group_by(deliveries.c.node, deliveries.c.status)
+        ):
+            out[node][f"message {status}"] = n
+    return dict(out)

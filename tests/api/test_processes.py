@@ -108,3 +108,21 @@ def test_delete_takes_runs_and_unsent_messages_with_it(server: Server) -> None:
         assert http.delete(f"/api/processes/{pid}").status_code == 204
         assert http.get(f"/api/processes/{pid}").status_code == 404
         assert http.get("/api/contacts/c1/runs").json() == []
+
+
+def test_failures_show_their_reason_on_the_node_where_they_happened(server: Server) -> None:
+    looping = {"nurtura": 1, "name": "Loop", "nodes": {
+        "t": {"type": "trigger", "event": "go", "next": "l"},
+        "l": {"type": "delay", "until": "2020-01-01T00:00:00Z", "next": "s"},
+        "s": {"type": "action", "do": "change_score", "by": 1, "next": "l"}}}
+    with server.client() as http:
+        pid = http.post("/api/processes", json=looping).json()["id"]
+        http.post(f"/api/processes/{pid}/enable")
+        http.post("/v1/track", json={"userId": "c1", "event": "go"})
+        server.work()
+        stats = http.get(f"/api/processes/{pid}/stats").json()
+    assert stats["failed"] == 1
+    (node,) = [k for k, v in stats["nodes"].items() if "failures" in v]
+    assert stats["nodes"][node]["failures"] == {
+        "more than 1000 instant steps without a wait or delay": 1}
+    assert node in ("l", "s")
