@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import segment.analytics.request as seg_request
+from segment.analytics.client import Client
+
 from nurtura import library
 from tests.api.conftest import Server
 
@@ -63,22 +66,21 @@ def test_personal_offer_end_to_end_over_http(server: Server) -> None:
         slug = http.get("/api/library").json()[0]["slug"]
         (pid,) = http.post(f"/api/library/{slug}").json()["ids"]
         assert http.post(f"/api/processes/{pid}/enable").json()["enabled"] is True
-    with server.client(server.write) as site:
-        site.post("/v1/batch", json={"batch": [
-            {"type": "identify", "userId": "ann", "traits": {"email": "ann@example.com"}},
-            {"type": "identify", "userId": "bob", "traits": {"email": "bob@example.com"}},
-            {"type": "track", "userId": "ann", "event": "order.created",
-             "properties": {"order_id": "a1", "product": "Course A", "amount": 60000}},
-            {"type": "track", "userId": "bob", "event": "order.created",
-             "properties": {"order_id": "b1", "product": "Course A", "amount": 1000}},
-        ]})
+    # the site sends with the real Segment library, stamping the events on the server's clock
+    site = Client(write_key=server.write, host=server.url, sync_mode=True)
+    now = server.clock.now()
+    site.identify("ann", {"email": "ann@example.com"}, timestamp=now)
+    site.identify("bob", {"email": "bob@example.com"}, timestamp=now)
+    site.track("ann", "order.created", {"order_id": "a1", "product": "Course A",
+                                        "amount": 60000}, timestamp=now)
+    site.track("bob", "order.created", {"order_id": "b1", "product": "Course A",
+                                        "amount": 1000}, timestamp=now)
     server.work()
-    server.clock.jump(server.clock.now() + timedelta(hours=2))
-    with server.client(server.write) as site:
-        site.post("/v1/track", json={"userId": "ann", "event": "order.paid",
-                                     "properties": {"order_id": "a1"}})
-        site.post("/v1/track", json={"userId": "bob", "event": "order.cancelled",
-                                     "properties": {"order_id": "b1"}})
+    server.clock.jump(now + timedelta(hours=2))
+    site.track("ann", "Order Paid", {"order_id": "a1"}, timestamp=server.clock.now())
+    site.track("bob", "Order Cancelled", {"order_id": "b1"}, timestamp=server.clock.now())
+    site.flush()
+    seg_request._session.close()
     server.work()
     with server.client() as http:
         stats = http.get(f"/api/processes/{pid}/stats").json()
