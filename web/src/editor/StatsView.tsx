@@ -4,6 +4,7 @@
 import { memo, useMemo } from 'react';
 import { useI18n, useT } from '../i18n';
 import type { ProcessStats } from '../types';
+import { Outcomes } from '../components/Outcomes';
 import { last30Days } from './daily';
 
 const SERIES = [
@@ -33,15 +34,7 @@ export const StatsView = memo(function StatsView({ stats, error }: { stats: Proc
           <dt>{t('stats.completed')}</dt>
           <dd>
             {completed}
-            {Object.keys(stats.completed ?? {}).length > 0 ? (
-              <ul className="outcomes">
-                {Object.entries(stats.completed).map(([o, n]) => (
-                  <li key={o}>
-                    {o || t('list.noOutcome')}: {n}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
+            <Outcomes completed={stats.completed} />
           </dd>
         </div>
         <div>

@@ -7,6 +7,7 @@
 import { memo, type ChangeEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import * as api from '../api';
 import { ApiError } from '../api';
+import { Outcomes } from '../components/Outcomes';
 import { ConfirmDialog, Switch, useAnnounce } from '../components/ui';
 import { type MessageKey, useI18n, useT } from '../i18n';
 import { navigate, routes } from '../router';
@@ -349,15 +350,7 @@ const ProcessRow = memo(function ProcessRow({
       </td>
       <td className="num" data-label={t('list.col.completed')}>
         {completedTotal(p)}
-        {Object.keys(stats.completed ?? {}).length > 0 ? (
-          <ul className="outcomes" aria-label={t('list.byOutcome')}>
-            {Object.entries(stats.completed).map(([o, n]) => (
-              <li key={o}>
-                {o || t('list.noOutcome')}: {n}
-              </li>
-            ))}
-          </ul>
-        ) : null}
+        <Outcomes completed={stats.completed} label={t('list.byOutcome')} />
       </td>
       <td data-label={t('list.col.lastActivity')}>
         {last ? <time dateTime={p.last_activity ?? ''}>{last.toLocaleString(lang, { dateStyle: 'medium', timeStyle: 'short' })}</time> : t('list.never')}
