@@ -55,6 +55,14 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _write(text: str, output: Path | None) -> None:
+    """To the file given with --out, else to standard output."""
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
 def _now() -> datetime:
     return SystemClock().now()
 
@@ -110,10 +118,7 @@ def process_export(name: str, db: DbOpt = DEFAULT_DB,
                    output: Annotated[Path | None, typer.Option("--out")] = None) -> None:
     """Write a process file exactly as it was imported."""
     text = json.dumps(Store(db).process_doc(name), ensure_ascii=False, indent=2) + "\n"
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    _write(text, output)
 
 
 @process_app.command("list")
@@ -190,10 +195,7 @@ def simulate_cmd(
     lines = [json.dumps(line, ensure_ascii=False) for line in result.lines]
     lines.append(json.dumps({"stats": result.stats}, ensure_ascii=False))
     text = "\n".join(lines) + "\n"
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    _write(text, output)
 
 
 @app.command("worker")

@@ -12,7 +12,6 @@ guarantee this gives.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from nurtura.channels.links import Links, Signer
 from nurtura.clock import Clock
 from nurtura.engine.core import World
 from nurtura.engine.state import Contact, Event
+from nurtura.runtime.polling import PollingThread
 from nurtura.runtime.rules import RateLimiter, cap_until, quiet_until
 from nurtura.store import outbox as ob
 from nurtura.store import templates as store_templates
@@ -339,33 +339,24 @@ def _ms(dt: datetime) -> int:
     return int(dt.timestamp() * 1000)
 
 
-class DeliveryThread(threading.Thread):
+class DeliveryThread(PollingThread):
     """The delivery loop beside the worker (`nurtura serve`, `nurtura worker`)."""
+
+    join_timeout = 60.0
 
     def __init__(self, url: str, clock: Clock, settings: config.Settings | None = None,
                  wake: Callable[[], None] | None = None, poll: float = 1.0) -> None:
-        super().__init__(name="nurtura-delivery", daemon=True)
+        super().__init__("nurtura-delivery", poll)
         self.store = Store(url, upgrade=False)
         self.deliverer = Deliverer(self.store, clock, settings, wake)
-        self.poll = poll
-        self.wakeup = threading.Event()
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                busy = self.deliverer.run_once()
-            except Exception:
-                log.exception("delivery batch failed; retrying")
-                busy = 0
-            if not busy:
-                self.wakeup.wait(self.poll)
-                self.wakeup.clear()
+    def batch(self) -> int:
+        return self.deliverer.run_once()
 
     def stop(self) -> None:
         self.deliverer.stopping = True
-        self.stopping.set()
-        self.wakeup.set()
-        self.join(timeout=60)
+        super().stop()
+
+    def close(self) -> None:
         self.deliverer.close()
         self.store.close()

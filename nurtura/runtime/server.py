@@ -8,7 +8,6 @@ import logging
 import multiprocessing as mp
 import os
 import signal
-import threading
 from typing import Any
 
 import uvicorn
@@ -16,38 +15,25 @@ import uvicorn
 from nurtura.api.app import create_app
 from nurtura.clock import Clock, SystemClock
 from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
+from nurtura.runtime.polling import PollingThread
 from nurtura.runtime.worker import Worker
 from nurtura.store.sql import Store
 
 log = logging.getLogger("nurtura.serve")
 
 
-class WorkerThread(threading.Thread):
-    """Runs batches while there is work; sleeps until woken (new events) or a short poll."""
+class WorkerThread(PollingThread):
+    """The worker's loop: batches while there is work; sleeps until woken (new events)."""
 
     def __init__(self, url: str, clock: Clock, poll: float = 0.5, wakeup: Any = None) -> None:
-        super().__init__(name="nurtura-worker", daemon=True)
+        super().__init__("nurtura-worker", poll, wakeup)
         self.store = Store(url, upgrade=False)
         self.worker = Worker(self.store, clock)
-        self.poll = poll
-        self.wakeup = wakeup if wakeup is not None else threading.Event()
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                busy = self.worker.run_once()
-            except Exception:
-                log.exception("worker batch failed; retrying")
-                busy = 0
-            if not busy:
-                self.wakeup.wait(self.poll)
-                self.wakeup.clear()
+    def batch(self) -> int:
+        return self.worker.run_once()
 
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wakeup.set()
-        self.join(timeout=30)
+    def close(self) -> None:
         self.store.close()
 
 
