@@ -103,7 +103,7 @@ def _serve(kind: str, port: int, db: str, access_log: bool) -> None:
     store = Store(db)
     thread = None
     if kind == "worker":  # serve() with the access log off
-        from nurtura.runtime.server import WorkerThread
+        from nurtura.runtime.worker import WorkerThread
 
         thread = WorkerThread(db, clock)
         app = create_app(store, clock, wake=thread.wakeup.set)

@@ -204,30 +204,69 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
                once: Annotated[bool, typer.Option(help="Handle what is due, then exit.")] = False,
                batch: int = 500,
                deliver: Annotated[bool, typer.Option(
-                   help="Also run the delivery loop (emails, SMS, webhooks).")] = True) -> None:
-    """Run a worker: claim due contacts, advance their runs. SIGTERM finishes the batch."""
-    from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
-    from nurtura.runtime.worker import Worker
+                   help="Also run the delivery loop (emails, SMS, webhooks).")] = True,
+               poll: Annotated[float, typer.Option(
+                   help="Seconds between looks for due work when idle and not woken.")] = 0.5,
+               metrics: Annotated[str | None, typer.Option(
+                   help="Serve this worker's Prometheus metrics on [HOST:]PORT "
+                        "(host 127.0.0.1 unless given).")] = None) -> None:
+    """Run a worker: claim due contacts, advance their runs. On PostgreSQL run as many as
+    you like, on any machine; SQLite takes one. SIGTERM/Ctrl-C: finish the batch, stop."""
+    import threading
 
-    worker = Worker(send_at_delivery(Store(db)), SystemClock(), batch_size=batch)
+    from nurtura.clock import clock_from_env
+    from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
+    from nurtura.runtime.worker import Worker, WorkerThread
+
+    clock = clock_from_env()
+    store = Store(db)  # brings the schema up to date first
     if once:
+        worker = Worker(send_at_delivery(store), clock, batch_size=batch)
         out.print(f"handled {worker.drain()} contacts")
         return
-    delivery = DeliveryThread(db, SystemClock()) if deliver else None
+    with store.worker_lock():
+        thread = WorkerThread(db, clock, poll=poll, batch_size=batch)
+        send_at_delivery(thread.store)
+        loops: list[Any] = [thread]
+        if deliver:
+            loops.append(DeliveryThread(db, clock, wake=thread.wakeup.set))
+        if store.shared:
+            from nurtura.runtime.notify import OUTBOX, WORK, Listener
 
-    def stop(*_: Any) -> None:
-        worker.stopping = True
+            wake = {WORK: thread.wakeup, **({OUTBOX: loops[1].wakeup} if deliver else {})}
+            loops.append(Listener(db, wake))
+        if metrics:
+            _serve_worker_metrics(metrics)
+        done = threading.Event()
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    err.print(f"worker on {db}; Ctrl-C to stop")
-    if delivery is not None:
-        delivery.start()
+        def stop(*_: Any) -> None:
+            done.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        err.print(f"worker on {db}; Ctrl-C to stop")
+        for loop in loops:
+            loop.start()
+        while not done.wait(1.0):
+            pass
+        err.print("stopping: finishing the batch in hand")
+        for loop in reversed(loops):  # the listener, then delivery, then the worker
+            loop.stop()
+    store.close()
+
+
+def _serve_worker_metrics(where: str) -> None:
+    from prometheus_client import start_http_server
+
+    from nurtura.runtime import metrics
+
+    host, _, port = where.rpartition(":")
     try:
-        worker.run_forever()
-    finally:
-        if delivery is not None:
-            delivery.stop()
+        start_http_server(int(port), addr=host or "127.0.0.1", registry=metrics.WORKER)
+    except ValueError:
+        raise BadInput(f"--metrics: {where!r} is not [HOST:]PORT") from None
+    except OSError as exc:
+        raise BadInput(f"--metrics: cannot listen on {where!r}: {exc.strerror}") from None
 
 
 @app.command("ingest")
@@ -243,8 +282,12 @@ def ingest_cmd(file: Path, db: DbOpt = DEFAULT_DB) -> None:
 @friendly
 def serve_cmd(db: DbOpt = DEFAULT_DB,
               demo: Annotated[bool, typer.Option(help="Load the library processes.")] = False,
-              host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Start Nurtura: the HTTP API, the editor and a worker, in one process."""
+              host: str = "127.0.0.1", port: int = 8000,
+              worker: Annotated[bool, typer.Option(
+                  help="Also run a worker and the delivery loop (in a child process); "
+                       "--no-worker serves the API only, beside `nurtura worker`s.")] = True,
+              ) -> None:
+    """Start Nurtura: the HTTP API, the editor and a worker."""
     from nurtura.runtime.server import serve
     from nurtura.store import tokens
 
@@ -264,7 +307,7 @@ def serve_cmd(db: DbOpt = DEFAULT_DB,
             out.print(f"an admin API token was made for this demo (shown once): {raw}")
     store.close()
     out.print(f"Nurtura on http://{host}:{port}/ (API docs at /docs), database {db}")
-    serve(db, host, port)
+    serve(db, host, port, worker=worker)
 
 
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)

@@ -13,28 +13,13 @@ from typing import Any
 import uvicorn
 
 from nurtura.api.app import create_app
-from nurtura.clock import Clock, SystemClock
+from nurtura.clock import clock_from_env
 from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
-from nurtura.runtime.polling import PollingThread
-from nurtura.runtime.worker import Worker
+from nurtura.runtime.notify import OUTBOX, WORK, Listener
+from nurtura.runtime.worker import WorkerThread
 from nurtura.store.sql import Store
 
 log = logging.getLogger("nurtura.serve")
-
-
-class WorkerThread(PollingThread):
-    """The worker's loop: batches while there is work; sleeps until woken (new events)."""
-
-    def __init__(self, url: str, clock: Clock, poll: float = 0.5, wakeup: Any = None) -> None:
-        super().__init__("nurtura-worker", poll, wakeup)
-        self.store = Store(url, upgrade=False)
-        self.worker = Worker(self.store, clock)
-
-    def batch(self) -> int:
-        return self.worker.run_once()
-
-    def close(self) -> None:
-        self.store.close()
 
 
 def background(url: str, wakeup: Any, stop: Any) -> None:
@@ -42,10 +27,14 @@ def background(url: str, wakeup: Any, stop: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
-    clock = SystemClock()
+    clock = clock_from_env()
     worker = WorkerThread(url, clock, wakeup=wakeup)
     send_at_delivery(worker.store)
     delivery = DeliveryThread(url, clock, wake=wakeup.set)
+    listener = None
+    if worker.store.shared:  # events ingested by other API processes, other machines
+        listener = Listener(url, {WORK: wakeup, OUTBOX: delivery.wakeup})
+        listener.start()
     worker.start()
     delivery.start()
     parent = os.getppid()
@@ -53,23 +42,27 @@ def background(url: str, wakeup: Any, stop: Any) -> None:
         if os.getppid() != parent:  # the API process died without telling us: stop too
             log.warning("the API process is gone; stopping the worker")
             break
+    if listener is not None:
+        listener.stop()
     delivery.stop()  # finish the batch in hand, then release
     worker.stop()
 
 
-def serve(url: str, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(url: str, host: str = "127.0.0.1", port: int = 8000, worker: bool = True) -> None:
     ctx = mp.get_context("spawn")
     wakeup, stop = ctx.Event(), ctx.Event()
     child = ctx.Process(target=background, args=(url, wakeup, stop), name="nurtura-worker",
                         daemon=False)
     store = Store(url)
-    child.start()
-    app = create_app(store, SystemClock(), wake=wakeup.set)
+    if worker:
+        child.start()
+    app = create_app(store, clock_from_env(), wake=wakeup.set)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
     finally:
         stop.set()
-        child.join(timeout=60)
-        if child.is_alive():
-            child.terminate()
+        if worker:
+            child.join(timeout=60)
+            if child.is_alive():
+                child.terminate()
         store.close()

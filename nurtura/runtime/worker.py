@@ -11,10 +11,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from nurtura.clock import Clock
 from nurtura.engine.core import World, handle_event, handle_wake
 from nurtura.engine.state import ActionLine, Contact, Run, Step
+from nurtura.runtime import metrics
+from nurtura.runtime.polling import PollingThread
 from nurtura.store.sql import Store
 
 OnActions = Callable[[list[ActionLine]], None]
@@ -29,7 +34,6 @@ class Worker:
         self.clock = clock
         self.batch_size = batch_size
         self.on_actions = on_actions
-        self.stopping = False
 
     def run_once(self, now: datetime | None = None) -> int:
         """Handle one batch of due contacts; returns how many contacts were handled."""
@@ -37,19 +41,36 @@ class Worker:
         # scanning them cost ~15% of a batch. It runs again as soon as the batch is done.
         enabled = gc.isenabled()
         gc.disable()
+        started = time.perf_counter()
         try:
-            return self._batch(now or self.clock.now())
+            n = self._batch(now or self.clock.now())
+        except Exception:
+            metrics.WORKER_ERRORS.inc()
+            raise
         finally:
             if enabled:
                 gc.enable()
+        if n:
+            metrics.WORKER_BATCH_SECONDS.observe(time.perf_counter() - started)
+            metrics.WORKER_CONTACTS.inc(n)
+        return n
 
     def _batch(self, now: datetime) -> int:
-        ids = self.store.due_contacts(now, self.batch_size)
-        if not ids:
-            return 0
+        with self.store.claim(now, self.batch_size) as claim:
+            if not claim.ids:
+                return 0
+            total = self._advance(claim.ids, now, claim.conn)
+        metrics.WORKER_STEPS.inc(len(total.history))
+        if self.on_actions is not None and total.actions:
+            self.on_actions(total.actions)
+        return len(claim.ids)
+
+    def _advance(self, ids: list[str], now: datetime, conn: Connection | None) -> Step:
+        """Load the claimed contacts, run the engine over each one's inputs in time order,
+        apply everything in the claim's transaction."""
         world = self.store.world()
         wanted = set().union(*(d.process.history_events for d in world.processes.values()))
-        batch = self.store.load_batch(ids, now, wanted)
+        batch = self.store.load_batch(ids, now, wanted, conn)
         total, handled, touched = Step(), [], set()
         for cid in ids:
             pending = deque(batch.pending.get(cid, ()))
@@ -73,10 +94,8 @@ class Worker:
                 if step.contact_changed:
                     touched.add(cid)
                 total.merge(step)
-        self.store.apply(batch, total, handled, touched)
-        if self.on_actions is not None and total.actions:
-            self.on_actions(total.actions)
-        return len(ids)
+        self.store.apply(batch, total, handled, touched, conn)
+        return total
 
     def drain(self, now: datetime | None = None) -> int:
         """Run batches until nothing is due at `now`; returns contacts handled."""
@@ -85,11 +104,30 @@ class Worker:
             n += handled
         return n
 
-    def run_forever(self, idle_sleep: float = 0.2) -> None:
-        """The `nurtura worker` loop; stops after the current batch when `stopping` is set."""
-        while not self.stopping:
-            if not self.run_once():
-                time.sleep(idle_sleep)
+
+class WorkerThread(PollingThread):
+    """The worker's loop (`nurtura worker`, `nurtura serve`): batches while there is work;
+    when idle, sleeps until woken (new events: NOTIFY or the API), the next due instant,
+    or the poll interval, whichever comes first. `stop` finishes the batch in hand."""
+
+    def __init__(self, url: str, clock: Clock, poll: float = 0.5, wakeup: Any = None,
+                 batch_size: int = 500) -> None:
+        super().__init__("nurtura-worker", poll, wakeup)
+        self.store = Store(url, upgrade=False)
+        self.worker = Worker(self.store, clock, batch_size=batch_size)
+
+    def batch(self) -> int:
+        return self.worker.run_once()
+
+    def idle_wait(self) -> float:
+        due = self.store.next_due()
+        if due is None:
+            return self.poll
+        left = (due - self.worker.clock.now()).total_seconds()
+        return min(self.poll, max(0.005, left))
+
+    def close(self) -> None:
+        self.store.close()
 
 
 def _next_wake(world: World, active: dict[str, Run], now: datetime) -> Run | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.sql.dml import Insert
 
 
@@ -40,7 +40,40 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A worker holds its batch's transaction (and the contacts' locks) while the engine
+    # runs; if its process freezes or its machine drops off the network, PostgreSQL ends
+    # the session (releasing the locks) after the idle timeout or failed keepalives.
+    return create_engine(url, pool_pre_ping=True, connect_args={
+        "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TX_MS}",
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+        "keepalives_count": 3,
+    })
+
+
+IDLE_IN_TX_MS = 120_000
+# Advisory locks of contacts live in their own class (the two-key form's first key), so
+# they cannot meet another application's locks on the same database.
+LOCK_CLASS = 0x4E75  # "Nu"
+_TRY_LOCK = text(
+    "SELECT id FROM unnest(CAST(:ids AS text[])) AS t(id) "
+    "WHERE pg_try_advisory_xact_lock(:cls, hashtext(id)) LIMIT :n"
+)
+_LOCK = text("SELECT pg_advisory_xact_lock(:cls, hashtext(:id))")
+
+
+def try_lock_contacts(conn: Connection, ids: Sequence[str], limit: int) -> list[str]:
+    """PostgreSQL: take the transaction-scoped locks of up to `limit` of `ids`, in order,
+    skipping contacts another transaction holds; returns those taken. The locks end with
+    the transaction, or with the session if the worker dies."""
+    got = set(conn.execute(_TRY_LOCK, {"ids": list(ids), "cls": LOCK_CLASS, "n": limit})
+              .scalars())
+    return [i for i in ids if i in got]
+
+
+def lock_contact(conn: Connection, contact_id: str) -> None:
+    """Wait for a contact's lock (PostgreSQL; a no-op on SQLite, which has one writer)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK, {"cls": LOCK_CLASS, "id": contact_id})
 
 
 def insert_ignore(

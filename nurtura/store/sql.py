@@ -5,19 +5,21 @@ Queries are SQLAlchemy Core expressions with bound parameters; none is built fro
 
 from __future__ import annotations
 
+import fcntl
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from nurtura.engine.core import Deployed, SplitTally, World
 from nurtura.engine.state import ACTIVE, EXITED, Contact, Event, Run, Step
-from nurtura.errors import UnknownProcess
+from nurtura.errors import NurturaError, UnknownProcess
 from nurtura.model.process import SplitNode
 from nurtura.model.validate import Process, load_process
 from nurtura.store import codec, dialect, migrate
@@ -32,7 +34,10 @@ from nurtura.store.schema import (
     stats,
 )
 
+CLAIM_SPARE = 4  # due candidates read per contact wanted, for when other workers hold some
 HISTORY_LIMIT = 500  # entries kept in a run's history; older ones are summarised
+NOTIFY_WORK = text("SELECT pg_notify('nurtura_work', '')")  # channels of runtime/notify.py
+NOTIFY_OUTBOX = text("SELECT pg_notify('nurtura_outbox', '')")
 
 
 @dataclass
@@ -42,6 +47,15 @@ class ProcessInfo:
     enabled: bool
     version: int
     activated_at: datetime | None
+
+
+@dataclass
+class Claim:
+    """The contacts a worker holds for one batch; `conn` is the batch's transaction on
+    PostgreSQL (None on SQLite)."""
+
+    ids: list[str]
+    conn: Connection | None
 
 
 @dataclass
@@ -74,6 +88,7 @@ class Store:
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
         self.url = url
         self.engine = dialect.make_engine(url)
+        self.shared = self.engine.dialect.name == "postgresql"  # many workers, many machines
         if upgrade:
             migrate.upgrade(self.engine)
         self.q = Queries(self.engine)
@@ -238,6 +253,8 @@ class Store:
         with self.engine.begin() as conn:
             for part in _chunks(evs, 1000):
                 n += self.q.ingest.many(conn, [codec.event_values(e, True) for e in part])
+            if n and self.shared:  # wake idle workers on every machine, at commit
+                conn.execute(NOTIFY_WORK)
         return n
 
     def put_contacts(self, items: Sequence[Contact]) -> None:
@@ -258,20 +275,23 @@ class Store:
 
     def due_contacts(self, now: datetime, limit: int) -> list[str]:
         """Contacts with a pending event or a due run (of an enabled process), oldest first."""
-        at = codec.ms(now)
         with self.engine.connect() as conn:
-            enabled = self._enabled_ids(conn)
-            ev = conn.execute(
-                select(events.c.contact_id, events.c.ts)
-                .where(events.c.pending, events.c.ts <= at)
-                .order_by(events.c.ts).limit(limit)
-            ).all()
-            wake = conn.execute(
-                select(runs.c.contact_id, runs.c.wake_at)
-                .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= at,
-                       _unindexed(runs.c.process_id).in_(enabled))
-                .order_by(runs.c.wake_at).limit(limit)
-            ).all() if enabled else []
+            return self._due(conn, now, limit)
+
+    def _due(self, conn: Connection, now: datetime, limit: int) -> list[str]:
+        at = codec.ms(now)
+        enabled = self._enabled_ids(conn)
+        ev = conn.execute(
+            select(events.c.contact_id, events.c.ts)
+            .where(events.c.pending, events.c.ts <= at)
+            .order_by(events.c.ts).limit(limit)
+        ).all()
+        wake = conn.execute(
+            select(runs.c.contact_id, runs.c.wake_at)
+            .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= at,
+                   _unindexed(runs.c.process_id).in_(enabled))
+            .order_by(runs.c.wake_at).limit(limit)
+        ).all() if enabled else []
         merged = sorted([*ev, *wake], key=lambda r: r[1])
         out: dict[str, None] = {}
         for cid, _ in merged:
@@ -279,6 +299,49 @@ class Store:
             if len(out) >= limit:
                 break
         return list(out)
+
+    @contextmanager
+    def claim(self, now: datetime, limit: int) -> Iterator[Claim]:
+        """A worker's batch: up to `limit` due contacts that no other worker holds.
+
+        PostgreSQL: one transaction for the whole batch; each contact's advisory lock is
+        taken with `pg_try_advisory_xact_lock` (a contact another worker holds is skipped,
+        the next due one is taken instead), the batch is loaded and applied on that
+        connection, and the locks end at commit — or with the session when the worker
+        dies. SQLite has a single writer and a single worker (see `worker_lock`): the batch
+        is read outside the write transaction, so the API can keep ingesting meanwhile.
+        """
+        if not self.shared:
+            yield Claim(self.due_contacts(now, limit), None)
+            return
+        with self.engine.begin() as conn:
+            candidates = self._due(conn, now, limit * CLAIM_SPARE)
+            ids = dialect.try_lock_contacts(conn, candidates, limit) if candidates else []
+            yield Claim(ids, conn)
+
+    @contextmanager
+    def worker_lock(self) -> Iterator[None]:
+        """Held by a long-running worker. SQLite allows ONE worker per database file (its
+        writes are serialised anyway); a second one is refused with a clear message.
+        PostgreSQL: no-op, workers coordinate per contact (`claim`)."""
+        if self.shared:
+            yield
+            return
+        path = self.engine.url.database
+        if not path or path == ":memory:":
+            yield
+            return
+        with open(f"{path}.worker-lock", "a+") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise NurturaError(
+                    f"another worker is already running on {path}: SQLite takes one worker "
+                    "per database (use PostgreSQL to run many)") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def next_due(self) -> datetime | None:
         """The earliest instant at which there is work: a pending event or a run's wake-up."""
@@ -295,11 +358,14 @@ class Store:
         values = [v for v in (a, b) if v is not None]
         return codec.dt(min(values)) if values else None
 
-    def load_batch(self, ids: Sequence[str], now: datetime, history: set[str]) -> Batch:
+    def load_batch(self, ids: Sequence[str], now: datetime, history: set[str],
+                   conn: Connection | None = None) -> Batch:
+        """Contacts, active runs, pending events and history of `ids` (on `conn`, the
+        claim's transaction, when given)."""
         at = codec.ms(now)
         batch = Batch({}, set(), defaultdict(dict), defaultdict(list), defaultdict(list))
         q = self.q
-        with self.engine.connect() as conn:
+        with self._on(conn, write=False) as conn:
             for part in _chunks(ids):
                 keys = padded(part)
                 for v in q.contacts.all(conn, keys):
@@ -321,7 +387,7 @@ class Store:
         return batch
 
     def apply(self, batch: Batch, step: Step, handled: Sequence[int],
-              touched_contacts: Iterable[str]) -> None:
+              touched_contacts: Iterable[str], conn: Connection | None = None) -> None:
         """Persist a batch's merged Step in ONE transaction: contacts, runs, events, outbox,
         statistics, and the pending events it handled."""
         contact_rows = [codec.contact_values(batch.contacts[cid]) for cid in touched_contacts]
@@ -332,7 +398,7 @@ class Store:
         event_rows = [codec.event_values(e, None, keep_id=False) for e in step.events]
         outbox_rows = [codec.outbox_values(o) for o in step.outbox]
         q = self.q
-        with self.engine.begin() as conn:
+        with self._on(conn, write=True) as conn:
             if contact_rows:
                 q.put_contacts.many(conn, contact_rows)
             if run_rows:
@@ -343,11 +409,19 @@ class Store:
                 q.emitted.many(conn, event_rows)
             if outbox_rows:
                 q.outbox.many(conn, outbox_rows)
+                if self.shared:
+                    conn.execute(NOTIFY_OUTBOX)
             self._add_stats(conn, step.stats)
 
+    def _on(self, conn: Connection | None, write: bool) -> AbstractContextManager[Connection]:
+        """The claim's connection as it is, else a new one (a transaction if `write`)."""
+        if conn is not None:
+            return nullcontext(conn)
+        return self.engine.begin() if write else self.engine.connect()
+
     def _add_stats(self, conn: Connection, counts: dict[tuple[int, str, str], int]) -> None:
-        if counts:
-            self.q.stats.many(conn, [(p, n, k, v) for (p, n, k), v in counts.items()])
+        if counts:  # in key order: concurrent workers then lock the rows in one order
+            self.q.stats.many(conn, [(p, n, k, v) for (p, n, k), v in sorted(counts.items())])
 
     # -- reading --------------------------------------------------------------------------
 
