@@ -3,9 +3,10 @@ reset statistics, validate, import/export, versions and their diff, statistics."
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -229,10 +230,33 @@ def process_stats(request: Request, process_id: Id) -> dict[str, Any]:
     return out
 
 
-@router.get("/{process_id}/nodes/{node}/contacts")
+class NodeContact(BaseModel):
+    """One run at (or through) a node, with its contact."""
+
+    contact: str = Field(description="The contact's id (`GET /api/contacts/{id}`)")
+    run: str = Field(description="The run's id")
+    status: str = Field(description="The run's status: active, completed, exited or failed")
+    since: datetime = Field(description="`waiting`, `failed`: since when the run is at the "
+                            "node; `reached`: when it first got there")
+    wake_at: datetime | None = Field(description="When a waiting run wakes up by itself")
+    reason: str | None = Field(description="Why the run failed or ended (its outcome)")
+
+
+class NodeContactsPage(BaseModel):
+    items: list[NodeContact]
+    next: str | None = Field(description="Pass as `cursor` for the next page; null: no more")
+
+
+@router.get("/{process_id}/nodes/{node}/contacts", response_model=NodeContactsPage)
 def node_contacts(request: Request, process_id: Id, node: str,
-                  what: str = "waiting") -> list[dict[str, Any]]:
-    """The contacts waiting at a node now (`what=waiting`) or whose run failed there."""
-    _info(_store(request), process_id)
-    return admin.node_contacts(_store(request), process_id, node,
-                               "failed" if what == "failed" else "waiting")
+                  what: Literal["waiting", "failed", "reached"] = "waiting",
+                  cursor: str | None = None,
+                  limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
+    """The runs, with their contacts, waiting at a node now (`what=waiting`, longest waiting
+    first), that failed there (`failed`, with the reason), or that passed through it
+    (`reached`, newest run first; `since` is when the run got there). A page at a time:
+    pass `next` as `cursor`. A contact that entered more than once has a row per run."""
+    store = _store(request)
+    _info(store, process_id)
+    items, nxt = admin.node_contacts(store, process_id, node, what, cursor=cursor, limit=limit)
+    return {"items": items, "next": nxt}

@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from nurtura.engine.state import ACTIVE, Contact
-from nurtura.errors import Conflict
+from nurtura.errors import BadInput, Conflict
 from nurtura.store import codec
 from nurtura.store.schema import (
     contacts,
@@ -103,19 +103,127 @@ def daily(store: Store, process_id: int, now: datetime, days: int = 30) -> list[
     return out
 
 
-def node_contacts(store: Store, process_id: int, node: str, what: str,
-                  limit: int = 100) -> list[dict[str, Any]]:
-    """Contacts waiting at a node now, or whose run failed there."""
+NODE_CONTACTS = ("waiting", "failed", "reached")
+_SCAN = 200  # runs read per query while looking for a page of contacts that reached a node
+
+
+def node_contacts(store: Store, process_id: int, node: str, what: str, *,
+                  cursor: str | None = None, limit: int = 100
+                  ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the runs (with their contact) at a node: `waiting` there now, `failed`
+    there, or that `reached` it at some time (its history names the node). Waiting and
+    failed runs come longest there first, reached ones newest run first; pass the returned
+    cursor back for the next page (None: no more)."""
+    if what not in NODE_CONTACTS:
+        raise BadInput(f"'what' is one of {', '.join(NODE_CONTACTS)}", field="what")
+    if what == "reached":
+        return _reached(store, process_id, node, cursor, limit)
     status = ACTIVE if what == "waiting" else "failed"
+    q = (select(*_PAGE_COLS).where(runs.c.process_id == process_id, runs.c.node == node,
+                                   runs.c.status == status)
+         .order_by(runs.c.node_since, runs.c.id).limit(limit + 1))
+    if cursor is not None:
+        at, rid = _cursor(cursor)
+        q = q.where(or_(runs.c.node_since > at, and_(runs.c.node_since == at, runs.c.id > rid)))
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(runs.c.contact_id, runs.c.id, runs.c.node_since, runs.c.wake_at,
-                   runs.c.reason)
-            .where(runs.c.process_id == process_id, runs.c.node == node, runs.c.status == status)
-            .order_by(runs.c.node_since).limit(limit)
-        ).all()
-    return [{"contact": r.contact_id, "run": r.id, "since": codec.dt(r.node_since),
-             "wake_at": codec.dt_or_none(r.wake_at), "reason": r.reason} for r in rows]
+        rows = conn.execute(q).all()
+    page = [_node_contact(r, r.node_since) for r in rows[:limit]]
+    more = len(rows) > limit
+    return page, (f"{rows[limit - 1].node_since}:{rows[limit - 1].id}" if more else None)
+
+
+_PAGE_COLS = (runs.c.contact_id, runs.c.id, runs.c.status, runs.c.node, runs.c.node_since,
+              runs.c.started_at, runs.c.wake_at, runs.c.reason)
+
+
+def _node_contact(r: Any, since_ms: int) -> dict[str, Any]:
+    return {"contact": r.contact_id, "run": r.id, "status": r.status,
+            "since": codec.dt(since_ms), "wake_at": codec.dt_or_none(r.wake_at),
+            "reason": r.reason}
+
+
+def _cursor(text: str) -> tuple[int, str]:
+    at, sep, rid = text.partition(":")
+    if not sep or not rid or not at.lstrip("-").isdigit():
+        raise BadInput("'cursor' is not one this endpoint gave", field="cursor")
+    return int(at), rid
+
+
+def _reached(store: Store, process_id: int, node: str, cursor: str | None,
+             limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """Runs whose history names `node`, newest first.
+
+    The history column is the run's compact JSON (`[[seconds, {"node": ID, …}, …], …]`,
+    every step's entry starting with its node), so SQL narrows the runs of the process to
+    those whose text contains `{"node":"ID"` (LIKE, the same on SQLite and PostgreSQL; a
+    keyset on (started_at, id), never OFFSET) and Python confirms each candidate and reads
+    when the run first got there. Also counted: the run standing at the node now (its
+    history may be truncated), and, at the process's first trigger, runs whose history names
+    no trigger (start_process puts a contact in after the first trigger without noting it).
+    No index serves the text match: a page reads the process's runs until it has `limit`.
+    """
+    doc = _current_doc(store, process_id)
+    triggers = [k for k, n in doc.get("nodes", {}).items()
+                if isinstance(n, dict) and n.get("type") == "trigger"]
+    named = runs.c.hist.like(_like_node(node), escape="\\")
+    cond = or_(runs.c.node == node, named)
+    entry = bool(triggers) and node == triggers[0]
+    if entry:
+        cond = or_(cond, runs.c.hist.is_(None),
+                   ~or_(*(runs.c.hist.like(_like_node(t), escape="\\") for t in triggers)))
+    found: list[dict[str, Any]] = []
+    after = _cursor(cursor) if cursor is not None else None
+    while True:
+        q = (select(*_PAGE_COLS, runs.c.hist)
+             .where(runs.c.process_id == process_id, cond)
+             .order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(_SCAN))
+        if after is not None:
+            q = q.where(or_(runs.c.started_at < after[0],
+                            and_(runs.c.started_at == after[0], runs.c.id < after[1])))
+        with store.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        for i, r in enumerate(rows):
+            after = (r.started_at, r.id)
+            items = json.loads(r.hist) if r.hist else []
+            since = _first_at(items, node)
+            if since is None and r.node == node:
+                since = r.node_since
+            if since is None and entry and all(_first_at(items, t) is None for t in triggers):
+                since = r.started_at
+            if since is None:
+                continue  # the text matched inside something else (a value, another case)
+            found.append(_node_contact(r, since))
+            if len(found) == limit:
+                more = i + 1 < len(rows) or len(rows) == _SCAN
+                return found, (f"{after[0]}:{after[1]}" if more else None)
+        if len(rows) < _SCAN:
+            return found, None
+
+
+def _like_node(node: str) -> str:
+    text = '{"node":' + codec.dumps(node)
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _first_at(items: list[Any], node: str) -> int | None:
+    """When (ms) a run's history first names `node`."""
+    for item in items:
+        if not item or not isinstance(item[0], int):
+            continue  # ["truncated", n]
+        if any(isinstance(e, dict) and e.get("node") == node for e in item[1:]):
+            return int(item[0]) * 1000
+    return None
+
+
+def _current_doc(store: Store, process_id: int) -> dict[str, Any]:
+    with store.engine.connect() as conn:
+        doc = conn.execute(
+            select(process_versions.c.doc)
+            .join(processes, and_(processes.c.id == process_versions.c.process_id,
+                                  processes.c.version == process_versions.c.version))
+            .where(processes.c.id == process_id)
+        ).scalar()
+    return json.loads(doc) if doc else {}
 
 
 def search_contacts(store: Store, *, email: str | None = None, tag: str | None = None,

@@ -106,7 +106,8 @@ def test_delete_takes_runs_and_unsent_messages_with_it(server: Server) -> None:
         http.post("/v1/track", json={"userId": "c1", "event": "order.created",
                                      "properties": {"order_id": "o", "product": "Course A"}})
         server.work()
-        assert http.get("/api/processes/1/nodes/outcome/contacts").json()[0]["contact"] == "c1"
+        assert http.get("/api/processes/1/nodes/outcome/contacts").json()["items"][0][
+            "contact"] == "c1"
         assert http.delete(f"/api/processes/{pid}").status_code == 204
         assert http.get(f"/api/processes/{pid}").status_code == 404
         assert http.get("/api/contacts/c1/runs").json() == []
