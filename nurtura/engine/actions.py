@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nurtura.engine import timing
-from nurtura.engine.state import ActionLine, OutboxItem, Run
+from nurtura.engine.state import ActionLine, Event, OutboxItem, Run
 from nurtura.model.process import ActionNode
 from nurtura.model.validate import ACTION_PARAMS
 
@@ -139,16 +139,26 @@ def _outbox(
 
 def _render_context(adv: Advance, run: Run) -> dict[str, Any]:
     """What delivery renders with besides the contact: the event that caused the step and
-    the run's variables, as they are at the step."""
+    the run's variables, as they are at the step.
+
+    An event the store holds under its message id (the input the worker handed over) is
+    referenced by that id (`event_id`) and loaded by delivery; an event emitted during the
+    step (`tag.added`, …) is copied (`event`)."""
     out: dict[str, Any] = {}
     ev = adv.current
-    if ev is not None:
-        out["event"] = {"name": ev.name, "properties": ev.properties,
-                        "timestamp": timing.iso(ev.timestamp)}
+    if ev is not None and ev is adv.input and ev.message_id:
+        out["event_id"] = ev.message_id
+    elif ev is not None:
+        out["event"] = event_json(ev)
     variables = {k: v for k, v in run.vars.items() if not k.startswith("_")}
     if variables:
         out["vars"] = variables
     return out
+
+
+def event_json(ev: Event) -> dict[str, Any]:
+    """The event as templates see it (`event.name`, `event.properties`, `event.timestamp`)."""
+    return {"name": ev.name, "properties": ev.properties, "timestamp": timing.iso(ev.timestamp)}
 
 
 def _webhook(

@@ -52,6 +52,16 @@ class Deployed:
     process: Process
     enabled: bool = True
     activated_at: datetime | None = None
+    # Built once from `process`: its triggers by event name (file order), and the event
+    # names of its `exit_on` goals, so handling an event skips processes that ignore it.
+    triggers: dict[str, list[tuple[str, TriggerNode]]] = field(init=False, repr=False)
+    goals: frozenset[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.triggers = {}
+        for nid, trig in self.process.triggers():
+            self.triggers.setdefault(trig.event, []).append((nid, trig))
+        self.goals = frozenset(ex.event for ex in self.process.file.exit_on)
 
     @property
     def name(self) -> str:
@@ -66,16 +76,30 @@ class SplitTally:
     wins: list[int]
 
 
+# Nurtura's own run lifecycle events. They are handled like any event (triggers, waits,
+# goals), but stored in the contact's history only when a deployed process's filter reads
+# them there: the runs table already records each run's start, end, outcome and reason
+# (docs/semantics.md, "Events").
+LIFECYCLE = frozenset({"process.entered", "process.completed", "process.exited"})
+
+
 @dataclass
 class World:
-    """The processes and split tallies the engine reads; nothing here is I/O."""
+    """The processes and split tallies the engine reads; nothing here is I/O.
+
+    Built once per set of deployed versions (the store rebuilds it when one changes);
+    `processes` is kept in id order, the order in which an event reaches them."""
 
     processes: dict[int, Deployed]
     splits: dict[tuple[int, str], SplitTally] = field(default_factory=dict)
     emit_sent: bool = True  # email.sent/sms.sent at the step (simulate); else on delivery
 
     def __post_init__(self) -> None:
+        if list(self.processes) != sorted(self.processes):
+            self.processes = dict(sorted(self.processes.items()))
         self.by_name = {d.name: d for d in self.processes.values()}
+        read = set().union(*(d.process.history_events for d in self.processes.values()))
+        self.unstored = LIFECYCLE - read  # emitted, handled, but not kept as history
 
 
 def run_id_for(*parts: str) -> str:
@@ -100,12 +124,14 @@ class Advance:
         self.step = Step()
         self.queue: deque[Event] = deque()
         self.current: Event | None = None
+        self.input: Event | None = None  # the stored event this Advance handles, if any
         self.cascade = 0
         self.nesting = 0
 
     # -- inputs ---------------------------------------------------------------------------
 
     def on_event(self, event: Event) -> Step:
+        self.input = event
         self.queue.append(event)
         self._drain()
         return self.step
@@ -137,7 +163,8 @@ class Advance:
 
     def emit(self, name: str, at: datetime, key: str, **props: Any) -> None:
         ev = Event(name, self.contact.id, at, key, props)
-        self.step.events.append(ev)
+        if name not in self.world.unstored:
+            self.step.events.append(ev)
         self.queue.append(ev)
 
     def _drain(self) -> None:
@@ -161,7 +188,10 @@ class Advance:
         self.history.append(ev)
         self.current = ev
         at = ev.timestamp
-        for run in sorted(self.runs.values(), key=lambda r: (r.process_id, r.id)):
+        runs = self.runs
+        order = list(runs.values()) if len(runs) < 2 else sorted(
+            runs.values(), key=lambda r: (r.process_id, r.id))
+        for run in order:
             if run.status != ACTIVE:
                 continue
             dep = self.world.processes.get(run.process_id)
@@ -189,12 +219,16 @@ class Advance:
                         self._note(run, at, {"node": run.node, "event": ev.name})
                         self._go(run, dep, w.next, at)
                         break
-        for dep in sorted(self.world.processes.values(), key=lambda d: d.id):
-            if dep.enabled and dep.activated_at is not None and at >= dep.activated_at:
+        name = ev.name
+        for dep in self.world.processes.values():
+            if (name in dep.triggers and dep.enabled and dep.activated_at is not None
+                    and at >= dep.activated_at):
                 self._trigger(dep, ev)
         self.current = None
 
     def _exit_goal(self, run: Run, dep: Deployed, ev: Event) -> bool:
+        if ev.name not in dep.goals:
+            return False
         for i, ex in enumerate(dep.process.file.exit_on):
             flt = dep.process.filters.get(f"exit_on[{i}]")
             if ex.event == ev.name and (flt is None or matches(flt, self.scope(dep, run))):
@@ -204,9 +238,7 @@ class Advance:
         return False
 
     def _trigger(self, dep: Deployed, ev: Event) -> None:
-        for nid, trig in dep.process.triggers():
-            if trig.event != ev.name:
-                continue
+        for nid, trig in dep.triggers.get(ev.name, ()):
             flt = dep.process.filters.get(nid)
             if flt is not None and not matches(flt, self.scope(dep, None)):
                 continue
@@ -235,8 +267,9 @@ class Advance:
         run = Run(rid, dep.id, self.contact.id, via, at, at, is_new=True)
         self.runs[rid] = run
         self.step.runs[rid] = run
-        self.contact.entered.add(dep.id)
-        self.step.contact_changed = True
+        if dep.process.file.reentry == "once":  # the only reader of `entered`
+            self.contact.entered.add(dep.id)
+            self.step.contact_changed = True
         self.step.count(dep.id, "", "entered")
         self.step.count(dep.id, via, "reached")
         self.emit("process.entered", at, f"{rid}:entered", process=dep.name)

@@ -58,7 +58,7 @@ class Contact:
     notes: list[str] = field(default_factory=list)
     rfm: str | None = None
     orders: dict[str, Order] = field(default_factory=dict)
-    entered: set[int] = field(default_factory=set)  # process ids ever entered (reentry=once)
+    entered: set[int] = field(default_factory=set)  # `reentry: once` processes entered
     is_new: bool = False
 
     @property

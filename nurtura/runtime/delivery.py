@@ -143,6 +143,7 @@ class Deliverer:
 
     def _batch(self, channel: str, rows: list[ob.Claimed], now: datetime) -> int:
         people = self.outbox.contacts([r.contact_id for r in rows])
+        self.outbox.events_for(rows)
         names = self.outbox.process_names()
         world = self.store.world()
         wanted = {str(r.payload.get("template")) for r in rows if r.payload.get("template")}

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, and_, bindparam, func, literal_column, select, update
 from sqlalchemy.engine import Connection
 
+from nurtura.engine.actions import event_json
 from nurtura.engine.state import Contact, Event
 from nurtura.store import codec, dialect
 from nurtura.store.schema import contacts, deliveries, events, meta, outbox, processes, stats
@@ -260,6 +261,27 @@ class Outbox:
                                         .where(contacts.c.id.in_(wanted[i:i + 500]))):
                     out[row.id] = codec.contact_from_row(row)
         return out
+
+    def events_for(self, rows: Sequence[Claimed]) -> None:
+        """Put into each row's payload the event its step referenced by message id
+        (`event_id`, see engine/actions.py), as templates see it. An event erased since
+        (GDPR) leaves `event` out, as for a step that no event caused."""
+        wanted = sorted({str(r.payload["event_id"]) for r in rows if "event_id" in r.payload})
+        if not wanted:
+            return
+        found: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                for row in conn.execute(
+                    select(events.c.message_id, events.c.contact_id, events.c.name, events.c.ts,
+                           events.c.props)
+                    .where(events.c.message_id.in_(wanted[i:i + 500]))
+                ):
+                    found[row.message_id] = event_json(codec.event_from_row(row))
+        for r in rows:
+            ref = r.payload.pop("event_id", None)
+            if ref is not None and str(ref) in found:
+                r.payload["event"] = found[str(ref)]
 
     def process_names(self) -> dict[int, str]:
         with self.engine.connect() as conn:

@@ -169,4 +169,58 @@ def test_end_outcome_is_counted_in_stats() -> None:
     d.send("go", "c1", "+0s")
     assert d.stats()[(1, "", "outcome:converted")] == 1
     assert d.stats()[(1, "", "entered")] == 1
-    assert "process.completed" in d.emitted()
+    assert "process.completed" not in d.emitted()  # the run records it (docs/semantics.md)
+
+
+def test_lifecycle_events_reach_triggers_but_are_stored_only_when_a_filter_reads_them(
+) -> None:
+    first = proc("First", t={**TRIG, "next": "e"}, e={"type": "end", "outcome": "won"})
+    then = proc("Then", t={"type": "trigger", "event": "process.completed",
+                           "where": {"prop": "outcome", "eq": "won"}, "next": "m"},
+                m={"type": "action", "do": "add_tag", "tag": "after", "next": "e"},
+                e={"type": "end"})
+    d = Driver(first, then)
+    d.send("go", "c1", "+0s")
+    assert "after" in d.contacts["c1"].tags  # delivered within the step's cascade
+    assert not {"process.entered", "process.completed"} & set(d.emitted())
+    reader = proc("Reader", t={"type": "trigger", "event": "check", "next": "c"},
+                  c={"type": "condition", "if": {"event": "process.completed",
+                                                 "count": {"gte": 1}},
+                     "yes": "m", "no": "e"},
+                  m={"type": "action", "do": "add_tag", "tag": "seen", "next": "e"},
+                  e={"type": "end"})
+    d = Driver(first, reader)
+    d.send("go", "c1", "+0s")
+    assert d.emitted().count("process.completed") == 1  # Reader counts it: stored
+    assert "process.entered" not in d.emitted()
+    d.send("check", "c1", "+1m")
+    assert "seen" in d.contacts["c1"].tags
+    assert d.emitted().count("process.completed") == 2  # Reader's own run
+
+
+def test_entered_is_recorded_only_for_reentry_once() -> None:
+    d = Driver(proc("Always", _top={"reentry": "always"}, t={**TRIG, "next": "e"},
+                    e={"type": "end"}),
+               proc("Once", _top={"reentry": "once"}, t={**TRIG, "next": "e"},
+                    e={"type": "end"}))
+    d.send("go", "c1", "+0s")
+    d.send("go", "c1", "+1m")
+    assert d.contacts["c1"].entered == {2}
+    assert d.stats()[(1, "", "entered")] == 2
+    assert d.stats()[(2, "", "entered")] == 1
+
+
+def test_a_send_references_the_input_event_and_copies_an_emitted_one() -> None:
+    d = Driver(proc(t={"type": "trigger", "event": "go", "next": "s"},
+                    s={"type": "action", "do": "send_email", "template": "x", "next": "g"},
+                    g={"type": "action", "do": "add_tag", "tag": "T", "next": "e"},
+                    e={"type": "end"}),
+               proc("Q", t={"type": "trigger", "event": "tag.added", "next": "s"},
+                    s={"type": "action", "do": "send_email", "template": "y", "next": "e"},
+                    e={"type": "end"}))
+    d.contact("c1", email="c1@x.io")
+    step = d.send("go", "c1", "+0s", n=1)
+    by_template = {o.payload["template"]: o.payload for o in step.outbox}
+    assert by_template["x"]["event_id"] == "m0" and "event" not in by_template["x"]
+    assert by_template["y"]["event"]["name"] == "tag.added"
+    assert by_template["y"]["event"]["properties"] == {"tag": "T"}
