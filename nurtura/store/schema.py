@@ -134,7 +134,7 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
-# -- added by migration 0002: API tokens, contact lookup by email ---------------------------
+# -- added by migration 0002: API tokens -----------------------------------------------------
 
 tokens = Table(
     "tokens", metadata,
@@ -144,7 +144,7 @@ tokens = Table(
     Column("scopes", String(200), nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
-Index("contacts_email", contacts.c.email)
+# (migration 0002 also indexed contacts by email; 0005 dropped it: no query used it)
 
 # -- added by migration 0003: message templates; deliveries (tracking, analytics, caps) ----
 
