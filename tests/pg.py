@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -45,3 +47,44 @@ def fresh_database() -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def private_cluster(port: int) -> Iterator[Cluster]:
+    """A PostgreSQL server of our own (initdb into a new folder under /tmp, which the
+    `postgres` user can reach; trust auth; 127.0.0.1:`port`), for the tests that restart
+    the server — the shared one stays up for the tests running beside them."""
+    bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+    tmp = tempfile.mkdtemp(prefix="nurtura-pg-")
+    cluster = Cluster(bindir, os.path.join(tmp, "pgdata"), port)
+    try:
+        cluster.init()
+        cluster.ctl("start")
+        yield cluster
+    finally:
+        if os.path.exists(os.path.join(cluster.data, "postmaster.pid")):
+            cluster.ctl("stop", "-m", "immediate")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Cluster:
+    def __init__(self, bindir: str, data: str, port: int) -> None:
+        self.bindir, self.data, self.port = bindir, data, port
+        self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+    def _run(self, *args: str) -> None:
+        cmd = list(args)
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    def init(self) -> None:
+        os.makedirs(self.data)
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "postgres", os.path.dirname(self.data)], check=True)
+        self._run(f"{self.bindir}/initdb", "-D", self.data, "-A", "trust", "-U", "postgres")
+
+    def ctl(self, action: str, *extra: str) -> None:
+        opts = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.data}"
+        self._run(f"{self.bindir}/pg_ctl", "-D", self.data, "-o", opts, "-w", "-l",
+                  f"{self.data}/server.log", action, *extra)

@@ -1,0 +1,142 @@
+"""PostgreSQL with many workers: the same result as `nurtura simulate`, nothing lost or
+sent twice when workers are killed, when PostgreSQL restarts, when a message comes twice.
+
+Each test has its own database (tests/pg.py) and its own worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nurtura.simulate import parse_events
+from nurtura.store.sql import Store
+from tests.fleet.harness import START, Fleet, setup, simulate_cli, state, stats, traffic
+from tests.pg import fresh_database
+
+pytestmark = [pytest.mark.pg, pytest.mark.slow]
+
+UNTIL = "40d"
+END = START + timedelta(days=40)
+
+
+def sends(lines: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
+    return Counter((x["at"], x["contact"], x["process"], x["node"]) for x in lines
+                   if x.get("action") in ("send_email", "send_sms", "webhook"))
+
+
+def outbox_sends(snapshot: dict[str, Any]) -> Counter[tuple[str, str, str, str]]:
+    from datetime import UTC, datetime
+
+    return Counter(
+        (datetime.fromtimestamp(o[6] / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), o[1], o[3],
+         o[4]) for o in snapshot["outbox"])
+
+
+@pytest.mark.parametrize("contacts", [int(__import__("os").environ.get("FLEET_CONTACTS", "20000"))])
+def test_four_workers_do_what_simulate_does(tmp_path: Path, contacts: int) -> None:
+    messages = traffic(contacts)
+    expected = simulate_cli(tmp_path, messages, UNTIL)
+    with fresh_database() as url:
+        store = setup(url)
+        store.ingest(parse_events([json.dumps(m) for m in messages]))
+        with Fleet(url, tmp_path, size=4) as fleet:
+            fleet.advance(store, END)
+            assert fleet.alive()
+        got = state(store)
+        assert outbox_sends(got) == sends(expected[:-1])
+        assert len(got["outbox"]) == len({o[0] for o in got["outbox"]})
+        assert stats(store) == expected[-1]["stats"]
+        store.close()
+
+
+def reference(tmp: Path, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The no-crash result: `simulate` (one process, SQLite), its database kept."""
+    from nurtura.simulate import load_process_file, simulate
+    from tests.fleet.harness import FILES
+
+    db = tmp / "reference.db"
+    procs = [load_process_file(Path(f)) for f in FILES]
+    simulate(procs, parse_events([json.dumps(m) for m in messages]), [], START, END, db)
+    ref = Store(f"sqlite:///{db}")
+    try:
+        return {"state": state(ref), "stats": stats(ref)}
+    finally:
+        ref.close()
+
+
+def feed_in_groups(fleet: Fleet, store: Store, messages: list[dict[str, Any]],
+                   groups: int) -> None:
+    """Events keep arriving: each group of contacts (all of its events) is ingested, then
+    time moves on a few days; then to the end."""
+    by_contact: dict[str, list[dict[str, Any]]] = {}
+    for m in messages:
+        by_contact.setdefault(m["userId"], []).append(m)
+    people = list(by_contact)
+    size = -(-len(people) // groups)
+    for g in range(groups):
+        part = [m for who in people[g * size:(g + 1) * size] for m in by_contact[who]]
+        store.ingest(parse_events([json.dumps(m) for m in part]))
+        fleet.notify()
+        fleet.advance(store, START + timedelta(days=3 * (g + 1)))
+    fleet.advance(store, END)
+
+
+def test_kill_9_of_workers_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
+    messages = traffic(3000)
+    expected = reference(tmp_path, messages)
+    rnd = random.Random(7)
+    with fresh_database() as url:
+        store = setup(url)
+        with Fleet(url, tmp_path, size=4, batch=50) as fleet:
+            done = threading.Event()
+
+            def killer() -> None:  # a kill every 0.2–0.8 s: 20 to 30 in all
+                while fleet.kills < 30 and (not done.is_set() or fleet.kills < 20):
+                    time.sleep(rnd.uniform(0.2, 0.8))
+                    fleet.kill_one(rnd)
+
+            t = threading.Thread(target=killer)
+            t.start()
+            try:
+                feed_in_groups(fleet, store, messages, groups=12)
+            finally:
+                done.set()
+                t.join()
+            fleet.advance(store, END)  # work left due by the last kills
+        assert fleet.kills >= 20
+        assert state(store) == expected["state"]
+        assert stats(store) == expected["stats"]
+        store.close()
+
+
+def test_postgresql_restart_mid_run(tmp_path: Path) -> None:
+    from tests.pg import private_cluster
+
+    messages = traffic(2000)
+    expected = reference(tmp_path, messages)
+    with private_cluster(55433) as pg:
+        store = setup(pg.url)
+        with Fleet(pg.url, tmp_path, size=2, batch=50) as fleet:
+            store.ingest(parse_events([json.dumps(m) for m in messages]))
+            fleet.notify()
+            fleet.advance(store, START + timedelta(hours=5))
+            restarter = threading.Timer(0.3, pg.ctl, ("restart", "-m", "immediate"))
+            restarter.start()  # while the next steps run: a crash-restart of the server
+            fleet.advance(store, START + timedelta(days=4))
+            restarter.join()
+            fleet.advance(store, END)
+            assert fleet.alive()
+        assert state(store) == expected["state"]
+        assert stats(store) == expected["stats"]
+        logs = "".join(p.read_text() for p in tmp_path.glob("worker-*.log"))
+        store.close()
+    assert "batch failed" in logs, "the restart did not hit a worker mid-run"
