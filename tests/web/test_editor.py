@@ -174,6 +174,23 @@ def test_personal_offer_built_by_clicking_then_run(site: Site, desktop: Page,
     expect(ed.stat("cheaper", "sent")).to_have_text("1 sent")
     expect(ed.stat("converted", "reached")).to_have_text("1 reached")
     expect(ed.stat("lost", "reached")).to_have_text("1 reached")
+
+    # a number lists its contacts: who reached a step (from each run's history)
+    ed.stat("made_order", "reached").click()
+    expect(page.get_by_role("dialog", name="Contacts at “made_order”: reached it")
+           ).to_be_visible()
+    dialog = page.get_by_role("dialog")  # its name follows the choice below
+    rows = dialog.get_by_role("listitem")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has=page.get_by_role("link", name="bob"))).to_contain_text("completed")
+    dialog.get_by_role("radio", name="waiting").check()
+    expect(dialog.get_by_text("No contacts.")).to_be_visible()
+    dialog.get_by_role("radio", name="reached it").check()
+    dialog.get_by_role("link", name="ann").click()
+    expect(page.get_by_role("heading", name="Contact ann")).to_be_visible()
+    page.go_back()
+    ed.live_numbers()
+    expect(ed.stat("converted", "reached")).to_have_text("1 reached")
     page.set_viewport_size({"width": 1440, "height": 1000})  # room for the whole graph
     page.get_by_role("button", name="Fit the whole process").click()
     screenshot(page, "editor.png", tmp_path)

@@ -137,11 +137,23 @@ export const importProcess = (doc: Json) => request<{ id: Id; version: number }>
 export const getStats = (id: Id) => request<ProcessStats>('GET', `/api/processes/${seg(id)}/stats`);
 export const getVersions = (id: Id) => request<unknown[]>('GET', `/api/processes/${seg(id)}/versions`);
 
-export type ContactsPage = ContactRef[] | { items: ContactRef[]; next_cursor?: string | null };
+/** A page of contacts: `next` (the server's) or `next_cursor` goes back as `cursor`; a bare
+ * list is accepted too. */
+export type ContactsPage = ContactRef[] | { items: ContactRef[]; next?: string | null; next_cursor?: string | null };
 
-/** `what`: `waiting` (at the node now) or `failed` (runs that failed there, with `reason`). */
-export const nodeContacts = (id: Id, node: string, what: 'waiting' | 'failed' | 'reached') =>
-  request<ContactsPage>('GET', `/api/processes/${seg(id)}/nodes/${seg(node)}/contacts?what=${what}`);
+/** `what`: `reached` (runs that passed through the node, newest first), `waiting` (at the
+ * node now) or `failed` (runs that failed there, with `reason`); a page at a time. */
+export const nodeContacts = (id: Id, node: string, what: 'waiting' | 'failed' | 'reached', cursor?: string | null) =>
+  request<ContactsPage>(
+    'GET',
+    `/api/processes/${seg(id)}/nodes/${seg(node)}/contacts?what=${what}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+  );
+
+/** The cursor of the next page of a contacts answer, or null when there is none. */
+export function nextCursor(page: ContactsPage | undefined): string | null {
+  if (!page || Array.isArray(page)) return null;
+  return page.next ?? page.next_cursor ?? null;
+}
 
 /** Items of a contacts answer, whether it is a bare list or a page. */
 export function contactItems(page: ContactsPage | undefined): ContactRef[] {

@@ -128,6 +128,8 @@ export interface ContactRef {
   id?: string;
   contact?: string;
   run?: string;
+  /** The run's status: active, completed, exited, failed. */
+  status?: string;
   wake_at?: string | null;
   reason?: string | null;
   email?: string | null;

@@ -53,9 +53,9 @@ export const Outline = memo(function Outline({
               {nodeSummary(node, w) ? <p className="outline-summary">{nodeSummary(node, w)}</p> : null}
               {live ? (
                 <p className="outline-stats">
-                  <span className="stat">
+                  <button type="button" className="stat" onClick={() => onShowContacts(id, 'reached')}>
                     <b>{st?.reached ?? 0}</b> {t('node.reached')}
-                  </span>
+                  </button>
                   {node.type === 'wait' || node.type === 'delay' ? (
                     <button type="button" className="stat strong" onClick={() => onShowContacts(id, 'waiting')}>
                       <b>{st?.waiting ?? 0}</b> {t('node.waiting')}

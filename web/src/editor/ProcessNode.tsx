@@ -69,7 +69,7 @@ function ProcessNodeView({ id, data, selected }: NodeProps<FlowNode>) {
       {summary ? <div className="pn-summary">{summary}</div> : null}
       {d.live ? (
         <div className="pn-stats">
-          <Stat n={stats?.reached} label={t('node.reached')} />
+          <StatButton n={stats?.reached} label={t('node.reached')} onClick={() => showContacts(id, 'reached')} />
           {node.type === 'wait' || node.type === 'delay' ? (
             <StatButton n={stats?.waiting} label={t('node.waiting')} onClick={() => showContacts(id, 'waiting')} strong />
           ) : null}

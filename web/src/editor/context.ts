@@ -3,8 +3,9 @@
 import { createContext, useContext } from 'react';
 import type { XY } from '../types';
 
-/** Which contacts of a step to list: waiting there now, or whose run failed there. */
-export type ContactsWhat = 'waiting' | 'failed';
+/** Which contacts of a step to list: whose run reached it at some time, waiting there now,
+ * or whose run failed there. */
+export type ContactsWhat = 'reached' | 'waiting' | 'failed';
 
 export interface EditorActions {
   readOnly: boolean;

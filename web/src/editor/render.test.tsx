@@ -108,6 +108,8 @@ describe('rendering', () => {
         </I18nProvider>,
       );
       expect(html).toContain(id);
+      // every number that lists contacts is a button: reached on every step, waiting on waits
+      expect(html).toMatch(/<button type="button" class="stat nodrag"><b>3<\/b> (<!-- -->)?дошли<\/button>/);
     }
   });
 
@@ -122,6 +124,7 @@ describe('rendering', () => {
       </I18nProvider>,
     );
     expect(html).toContain('pick_second_session');
+    expect(html).toMatch(/<button type="button" class="stat"><b>0<\/b> (<!-- -->)?bereikt<\/button>/);
     expect(html).toContain('converted');
   });
 });

@@ -441,7 +441,13 @@ export const en = {
   'stats.loadFailed': 'Statistics could not be loaded.',
 
   'contacts.title': 'Contacts at “{node}”: {what}',
+  'contacts.reached': 'reached it',
   'contacts.waiting': 'waiting',
+  'contacts.more': 'Show more',
+  'contacts.status.active': 'still in the process',
+  'contacts.status.completed': 'completed',
+  'contacts.status.exited': 'exited',
+  'contacts.status.failed': 'failed',
   'contacts.failed': 'run failed',
   'contacts.wakes': 'goes on {at}',
   'contacts.none': 'No contacts.',

@@ -443,7 +443,13 @@ export const nl: Messages = {
   'stats.loadFailed': 'De statistieken konden niet worden geladen.',
 
   'contacts.title': 'Contacten bij “{node}”: {what}',
+  'contacts.reached': 'bereikt',
   'contacts.waiting': 'wachtend',
+  'contacts.more': 'Meer tonen',
+  'contacts.status.active': 'nog in het proces',
+  'contacts.status.completed': 'voltooid',
+  'contacts.status.exited': 'verlaten',
+  'contacts.status.failed': 'mislukt',
   'contacts.failed': 'doorloop mislukt',
   'contacts.wakes': 'gaat verder {at}',
   'contacts.none': 'Geen contacten.',

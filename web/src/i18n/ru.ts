@@ -443,7 +443,13 @@ export const ru: Messages = {
   'stats.loadFailed': 'Не удалось загрузить статистику.',
 
   'contacts.title': 'Контакты на шаге «{node}»: {what}',
+  'contacts.reached': 'дошли',
   'contacts.waiting': 'ждут',
+  'contacts.more': 'Показать ещё',
+  'contacts.status.active': 'ещё в процессе',
+  'contacts.status.completed': 'завершено',
+  'contacts.status.exited': 'выход из процесса',
+  'contacts.status.failed': 'ошибка',
   'contacts.failed': 'прохождение с ошибкой',
   'contacts.wakes': 'продолжит {at}',
   'contacts.none': 'Контактов нет.',

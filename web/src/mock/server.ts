@@ -285,15 +285,21 @@ async function handle(method: string, url: URL, headers: Headers, body: unknown)
     if (rest === 'stats') return json(200, statsOf(p));
     const c = /^nodes\/([^/]+)\/contacts$/.exec(rest);
     if (c) {
-      const failed = url.searchParams.get('what') === 'failed';
-      const n = 1 + (hash(`${p.id}:${c[1]}`) % 6);
-      return json(200, Array.from({ length: n }, (_, i) => ({
+      const what = url.searchParams.get('what') ?? 'waiting';
+      const failed = what === 'failed';
+      const n = (what === 'reached' ? 6 : 1) + (hash(`${p.id}:${c[1]}`) % 6);
+      const items = Array.from({ length: n }, (_, i) => ({
         contact: `c${i + 1}`,
         run: `c${i + 1}-r1`,
+        status: failed ? 'failed' : what === 'reached' && i % 2 ? 'completed' : 'active',
         since: new Date(Date.now() - i * 3600_000).toISOString(),
         wake_at: failed ? null : new Date(Date.now() + (i + 1) * 3600_000).toISOString(),
         reason: failed ? 'smtp_timeout' : null,
-      })));
+      }));
+      // a page at a time, as the server does (five rows a page here)
+      const from = Number(url.searchParams.get('cursor') ?? 0);
+      const next = from + 5 < n ? String(from + 5) : null;
+      return json(200, { items: items.slice(from, from + 5), next });
     }
   }
   m = /^\/api\/contacts\/([^/]+)(\/runs)?$/.exec(path);
