@@ -163,3 +163,24 @@ def test_runs_due_at_the_same_instant_wake_oldest_first_not_by_id_hash(store: St
     for i in range(8):
         contact = store.get_contact(f"c{i}")
         assert contact is not None and "saw_first" in contact.tags
+
+
+def test_a_send_loads_the_event_it_references_for_rendering(store: Store) -> None:
+    from nurtura.store import admin
+    from nurtura.store.outbox import Outbox
+
+    store.save_process(WAITER, T0)
+    store.set_enabled("P", True, T0)
+    store.put_contacts([Contact("c1", T0, email="c1@x.io"), Contact("c2", T0, email="c2@x.io")])
+    store.ingest([ev("go", "c1", T0, "g1"), ev("done", "c1", T0 + timedelta(minutes=1), "d1",
+                                                order_id="o7"),
+                  ev("go", "c2", T0, "g2"), ev("done", "c2", T0 + timedelta(minutes=1), "d2")])
+    Worker(store, SimClock(T0)).drain(T0 + timedelta(minutes=2))
+    rows = Outbox(store).claim("email", T0 + timedelta(minutes=2), 10, timedelta(minutes=5))
+    rows.sort(key=lambda r: r.contact_id)
+    assert [r.payload.get("event_id") for r in rows] == ["d1", "d2"]  # not a copy
+    assert admin.erase_contact(store, "c2")
+    Outbox(store).events_for(rows)
+    assert rows[0].payload["event"] == {"name": "done", "properties": {"order_id": "o7"},
+                                        "timestamp": "2026-11-23T10:01:00Z"}
+    assert "event" not in rows[1].payload and "event_id" not in rows[1].payload  # erased
