@@ -3,7 +3,7 @@
  * (save, undo/redo, copy/paste, arrange, views, live numbers), the palette, and the side
  * panel with the selected step's form (a bottom sheet on phones).
  */
-import { Background, type Connection, Controls, MarkerType, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { Background, type Connection, Controls, MarkerType, MiniMap, type OnConnectEnd, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import * as api from '../api';
 import { ApiError } from '../api';
@@ -167,7 +167,20 @@ function Editor({ record, catalog, initialView }: { record: ProcessRecord; catal
 
   // ---- React Flow nodes and edges, kept in step with the document ----
   const words: LabelWords = useMemo(() => ({ yes: t('branch.yes'), no: t('branch.no'), timeout: t('branch.timeout') }), [t]);
-  const openSheet = useCallback(() => setSheetOpen(true), []);
+  // A tap on a handle starts or ends a tap-to-connect (React Flow's connectOnClick) and also
+  // selects the step under it; on a phone that would open the sheet over the graph and hide
+  // the step to tap next. So a tap on a handle leaves the sheet as it is (the flag lasts for
+  // that one event: the selection it causes is handled synchronously within it).
+  const handleTap = useRef(false);
+  const tappedHandle = useCallback(() => {
+    handleTap.current = true;
+    window.setTimeout(() => {
+      handleTap.current = false;
+    }, 0);
+  }, []);
+  const openSheet = useCallback(() => {
+    if (!handleTap.current) setSheetOpen(true);
+  }, []);
   const { nodes, edges, select, onNodesChange, onEdgesChange } = useFlowState({ doc, autoPos, problemsByNode, stats, live, words, onSelected: openSheet });
   const selectedIds = useMemo(() => nodes.filter((n) => n.selected).map((n) => n.id), [nodes]);
   const selectedId = selectedIds.length === 1 ? (selectedIds[0] as string) : null;
@@ -182,6 +195,21 @@ function Editor({ record, catalog, initialView }: { record: ProcessRecord; catal
   const isValidConnection = useCallback(
     (c: Connection | FlowEdge) => docRef.current.nodes[c.target]?.type !== 'trigger' && docRef.current.nodes[c.target] !== undefined,
     [docRef],
+  );
+  // A link dropped anywhere on a step's card links to that step, not only when it lands
+  // within reach of the card's small top handle: a finger hides what it drops on.
+  const onConnectEnd = useCallback<OnConnectEnd>(
+    (event, state) => {
+      if (readOnly || state.isValid || !state.fromNode || state.fromHandle?.type !== 'source') return;
+      const at = 'changedTouches' in event ? event.changedTouches[0] : event;
+      if (!at) return;
+      const card = document.elementFromPoint(at.clientX, at.clientY)?.closest('.react-flow__node');
+      const target = card?.getAttribute('data-id');
+      if (!target || target === state.fromNode.id) return;
+      const c: Connection = { source: state.fromNode.id, sourceHandle: state.fromHandle.id ?? 'next', target, targetHandle: null };
+      if (isValidConnection(c)) onConnect(c);
+    },
+    [readOnly, isValidConnection, onConnect],
   );
   const onDelete = useCallback(
     ({ nodes: dn, edges: de }: { nodes: FlowNode[]; edges: FlowEdge[] }) => {
@@ -593,6 +621,9 @@ function Editor({ record, catalog, initialView }: { record: ProcessRecord; catal
                   onNodesChange={onNodesChange}
                   onEdgesChange={onEdgesChange}
                   onConnect={onConnect}
+                  onConnectEnd={onConnectEnd}
+                  onClickConnectStart={tappedHandle}
+                  onClickConnectEnd={tappedHandle}
                   onDelete={onDelete}
                   onNodeDragStop={onNodeDragStop}
                   isValidConnection={isValidConnection}
