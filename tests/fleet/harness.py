@@ -131,19 +131,23 @@ class Fleet:
     procs: list[subprocess.Popen[bytes] | None] = field(default_factory=list)
     starts: list[int] = field(default_factory=list)
     kills: int = 0
+    deliver: bool = False
+    env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.tmp.mkdir(parents=True, exist_ok=True)
         self.clock = FileClock(str(self.tmp / "clock"))
         self.clock.set(START)
         self.procs = [None] * self.size
         self.starts = [0] * self.size
 
     def start(self, i: int) -> None:
-        env = {**os.environ, "NURTURA_CLOCK_FILE": self.clock.path}
+        env = {**os.environ, **self.env, "NURTURA_CLOCK_FILE": self.clock.path}
         self.starts[i] += 1
         log = open(self._log(i), "wb")  # noqa: SIM115 - the child has its own copy
         self.procs[i] = subprocess.Popen(
-            [NURTURA, "worker", "--db", self.url, "--no-deliver", "--batch", str(self.batch),
+            [NURTURA, "worker", "--db", self.url,
+             "--deliver" if self.deliver else "--no-deliver", "--batch", str(self.batch),
              "--poll", "0.2"], env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 

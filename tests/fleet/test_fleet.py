@@ -140,3 +140,129 @@ def test_postgresql_restart_mid_run(tmp_path: Path) -> None:
         logs = "".join(p.read_text() for p in tmp_path.glob("worker-*.log"))
         store.close()
     assert "batch failed" in logs, "the restart did not hit a worker mid-run"
+
+
+def test_the_same_messages_sent_to_two_api_processes_at_once_are_stored_once(
+        tmp_path: Path) -> None:
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from nurtura.store import tokens
+    from tests.fleet.harness import NURTURA
+    from tests.mail import free_port
+
+    with fresh_database() as url:
+        store = Store(url)
+        token = tokens.create(store.engine, "fleet", {"write"}, START)
+        ports = [free_port(), free_port()]
+        apis = [subprocess.Popen([NURTURA, "serve", "--db", url, "--no-worker", "--port",
+                                  str(p)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for p in ports]
+        try:
+            for p in ports:
+                _wait_http(f"http://127.0.0.1:{p}/health")
+            messages = traffic(400)
+            batches = [messages[i:i + 50] for i in range(0, len(messages), 50)]
+            auth = {"Authorization": f"Bearer {token}"}
+
+            def send(job: tuple[int, list[dict[str, Any]]]) -> int:
+                port, batch = job
+                r = httpx.post(f"http://127.0.0.1:{port}/v1/batch", json={"batch": batch},
+                               headers=auth, timeout=30)
+                return r.status_code
+
+            jobs = [(p, b) for b in batches for p in ports]  # every batch to both, at once
+            with ThreadPoolExecutor(8) as pool:
+                codes = list(pool.map(send, jobs))
+            assert set(codes) == {200}, Counter(codes)
+            counts = store.table_counts()
+            assert counts["events"] == len(messages)
+        finally:
+            for a in apis:
+                a.terminate()
+                a.wait(timeout=30)
+            store.close()
+
+
+def _wait_http(url: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} did not answer")
+        time.sleep(0.1)
+
+
+def test_smtp_down_for_a_while_messages_wait_then_go_out_once(tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+
+    from nurtura.store import templates as store_templates
+    from tests.mail import SmtpSink, free_port
+
+    messages = traffic(240)
+    port = free_port()  # nothing listens there yet: the SMTP server is down
+    env = {"NURTURA_SMTP_HOST": "127.0.0.1", "NURTURA_SMTP_PORT": str(port),
+           "NURTURA_SMTP_TLS": "none", "NURTURA_FROM": "Shop <news@shop.test>",
+           "NURTURA_BASE_URL": "http://127.0.0.1:9", "NURTURA_SECRET": "fleet",
+           "NURTURA_RETRY_BASE": "1s", "NURTURA_RETRY_MAX": "4s",
+           "NURTURA_MAX_ATTEMPTS": "1000"}
+    with fresh_database() as url:
+        store = setup(url)
+        store_templates.import_library(store, START)
+        store.ingest(parse_events([json.dumps(m) for m in messages]))
+        with Fleet(url, tmp_path / "a", size=2) as fleet:  # two days of processes: mail queued
+            fleet.advance(store, START + timedelta(days=2))
+        queued = _outbox_status(store)
+        sink = SmtpSink()
+        server = Controller(sink, hostname="127.0.0.1", port=port)
+        with Fleet(url, tmp_path / "b", size=2, deliver=True, env=env) as fleet:
+            fleet.clock.set(START + timedelta(days=2))
+
+            def tick(seconds: int) -> None:  # time moves on in small steps, well within leases
+                for _ in range(seconds):
+                    fleet.clock.set(fleet.clock.now() + timedelta(seconds=1))
+                    time.sleep(0.1)
+
+            tick(20)  # SMTP down for 20 s of the deliverers' time: every send refused
+            down = _outbox_status(store)
+            assert down.get("sent", 0) == 0 and _max_attempts(store) >= 2, down
+            server.start()  # the server is back
+            try:
+                deadline = time.monotonic() + 120
+                while set(_outbox_status(store)) - {"sent"}:
+                    assert time.monotonic() < deadline, _outbox_status(store)
+                    tick(1)
+            finally:
+                server.stop()
+        after = _outbox_status(store)
+        assert after == {"sent": queued["pending"]}, (queued, after)
+        ids = [r.message["Message-ID"] for r in sink.received]
+        assert len(ids) == after["sent"] == len(set(ids))  # every message, once
+        store.close()
+
+
+def _outbox_status(store: Store) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from nurtura.store.schema import outbox
+
+    with store.engine.connect() as conn:
+        return dict(conn.execute(select(outbox.c.status, func.count())
+                                 .group_by(outbox.c.status)).all())
+
+
+def _max_attempts(store: Store) -> int:
+    from sqlalchemy import func, select
+
+    from nurtura.store.schema import outbox
+
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.max(outbox.c.attempts))).scalar() or 0)
