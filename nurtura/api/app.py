@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from nurtura import __version__
 from nurtura.api import (
@@ -20,8 +23,10 @@ from nurtura.api import (
     templates,
     tracking,
 )
+from nurtura.api.auth import require
 from nurtura.api.group_commit import GroupCommit
 from nurtura.clock import Clock
+from nurtura.runtime import metrics
 from nurtura.store.sql import Store
 from nurtura.store.tokens import Verifier
 
@@ -49,6 +54,25 @@ def create_app(store: Store, clock: Clock, wake: Callable[[], None] | None = Non
     def health() -> dict[str, str]:
         """Liveness: no token needed."""
         return {"status": "ok", "version": __version__}
+
+    @app.get("/health/ready", tags=["health"], responses={503: {"description": "No database"}})
+    def ready() -> Response:
+        """Readiness: the database answers (no token needed)."""
+        try:
+            with store.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    @app.get("/metrics", tags=["health"], response_class=PlainTextResponse,
+             dependencies=[Depends(require("metrics"))])
+    def metrics_text() -> Response:
+        """Prometheus metrics of the whole installation, read from the database: due
+        backlog, lag of the oldest due input, outbox depth, steps, runs, failures
+        (docs/operations.md). Needs a token with the `metrics` (or admin) scope."""
+        body = metrics.database_metrics(store, clock)
+        return Response(body, media_type=metrics.CONTENT_TYPE)
 
     for module in (ingest, session, processes, bulk, contacts, catalog, templates, tracking):
         app.include_router(module.router)

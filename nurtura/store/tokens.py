@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from nurtura.store import codec
 from nurtura.store.schema import tokens
 
-SCOPES = ("write", "admin")
+SCOPES = ("write", "admin", "metrics")
 _CACHE_SECONDS = 10.0
 
 

@@ -133,6 +133,7 @@ class Fleet:
     kills: int = 0
     deliver: bool = False
     env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -148,7 +149,7 @@ class Fleet:
         self.procs[i] = subprocess.Popen(
             [NURTURA, "worker", "--db", self.url,
              "--deliver" if self.deliver else "--no-deliver", "--batch", str(self.batch),
-             "--poll", "0.2"], env=env, stdout=log, stderr=subprocess.STDOUT)
+             "--poll", "0.2", *self.args], env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
     def __enter__(self) -> Fleet:

@@ -266,3 +266,52 @@ def _max_attempts(store: Store) -> int:
 
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.max(outbox.c.attempts))).scalar() or 0)
+
+
+def test_sigterm_finishes_the_batch_and_metrics_count_the_work(tmp_path: Path) -> None:
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.mail import free_port
+
+    messages = traffic(2000)
+    expected = reference(tmp_path, messages)
+    port = free_port()
+    with fresh_database() as url:
+        store = setup(url)
+        store.ingest(parse_events([json.dumps(m) for m in messages]))
+        fleet = Fleet(url, tmp_path / "a", size=1, batch=100,
+                      args=["--metrics", f"127.0.0.1:{port}"])
+        fleet.clock.set(END)
+        with fleet:
+            fleet.ready(0)
+            deadline = time.monotonic() + 60
+            while _handled(store) < 1000:  # mid-run: SIGTERM while batches are going
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            worker = {s.name: s.value for fam in text_string_to_metric_families(text)
+                      for s in fam.samples}
+            assert worker["nurtura_worker_contacts_total"] > 0
+            assert worker["nurtura_worker_steps_total"] > 0
+            assert worker["nurtura_worker_batch_seconds_count"] > 0
+            started = time.monotonic()
+        # Fleet.stop sent SIGTERM and checked the exit code is 0 (batch finished, no error)
+        assert time.monotonic() - started < 30
+        assert store.due_contacts(END, 1)  # it stopped with work left…
+        with Fleet(url, tmp_path / "b", size=1) as rest:  # …which another worker finishes
+            rest.clock.set(END)
+            rest.notify()
+            rest.settle(store)
+        assert state(store) == expected["state"]
+        store.close()
+
+
+def _handled(store: Store) -> int:
+    from sqlalchemy import func, select
+
+    from nurtura.store.schema import events
+
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(events.c.pending.is_(None)))
+                   .scalar() or 0)
