@@ -56,16 +56,25 @@ class Deployed:
     # names of its `exit_on` goals, so handling an event skips processes that ignore it.
     triggers: dict[str, list[tuple[str, TriggerNode]]] = field(init=False, repr=False)
     goals: frozenset[str] = field(init=False, repr=False)
+    name: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.name = self.process.name
         self.triggers = {}
         for nid, trig in self.process.triggers():
             self.triggers.setdefault(trig.event, []).append((nid, trig))
         self.goals = frozenset(ex.event for ex in self.process.file.exit_on)
 
-    @property
-    def name(self) -> str:
-        return self.process.name
+    def listens(self) -> set[str]:
+        """Every event name this process reacts to: triggers, waits, goals, the events a
+        split's winner is judged by, and the names its filters count in the history."""
+        out = set(self.triggers) | self.goals | self.process.history_events
+        for node in self.process.nodes.values():
+            if isinstance(node, WaitNode):
+                out.update(w.event for w in node.for_)
+            elif isinstance(node, SplitNode) and node.winner is not None:
+                out.add(node.winner.by)
+        return out
 
 
 @dataclass
@@ -100,6 +109,10 @@ class World:
         self.by_name = {d.name: d for d in self.processes.values()}
         read = set().union(*(d.process.history_events for d in self.processes.values()))
         self.unstored = LIFECYCLE - read  # emitted, handled, but not kept as history
+        # An emitted event whose name no process reacts to changes the contact (if it
+        # does) and moves nothing: the engine skips looking at runs and triggers for it.
+        self.listened = frozenset({"run.exit"}.union(
+            *(d.listens() for d in self.processes.values())))
 
 
 def run_id_for(*parts: str) -> str:
@@ -168,12 +181,22 @@ class Advance:
         self.queue.append(ev)
 
     def _drain(self) -> None:
+        listened = self.world.listened
         while self.queue:
             ev = self.queue.popleft()
             self.cascade += 1
             if self.cascade > MAX_CASCADE:
                 continue  # kept as history, but no longer moves runs: a loop of events
-            self._handle(ev)
+            if ev.name in listened or self.contact.is_new:
+                self._handle(ev)
+            else:  # no process reacts to it (a run at a removed node waits for its next
+                # input: the store exits those when the version is published)
+                self._follow(ev)
+
+    def _follow(self, ev: Event) -> None:
+        """The event's effect on the contact (SPEC: state first), and what that emits."""
+        for i, (name, props) in enumerate(apply_event(self.contact, ev, self.step)):
+            self.emit(name, ev.timestamp, f"{ev.message_id}:{i}:{name}", **props)
 
     def _handle(self, ev: Event) -> None:
         c = self.contact
@@ -183,8 +206,7 @@ class Advance:
             created = Event("contact.created", c.id, ev.timestamp, ev.message_id + ":created")
             self.step.events.append(created)
             self._handle(created)
-        for i, (name, props) in enumerate(apply_event(c, ev, self.step)):
-            self.emit(name, ev.timestamp, f"{ev.message_id}:{i}:{name}", **props)
+        self._follow(ev)
         self.history.append(ev)
         self.current = ev
         at = ev.timestamp
