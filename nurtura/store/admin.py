@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nurtura.engine.state import ACTIVE, Contact
 from nurtura.errors import BadInput, Conflict
-from nurtura.store import codec
+from nurtura.store import codec, dialect
 from nurtura.store.schema import (
     contacts,
     deliveries,
@@ -266,8 +266,10 @@ def search_contacts(store: Store, *, email: str | None = None, tag: str | None =
 
 
 def erase_contact(store: Store, contact_id: str) -> bool:
-    """GDPR erasure: the contact, its events, runs (with history) and messages."""
+    """GDPR erasure: the contact, its events, runs (with history) and messages. Waits for
+    the contact's lock, so a worker batch holding the contact cannot write it back."""
     with store.engine.begin() as conn:
+        dialect.lock_contact(conn, contact_id)
         n = conn.execute(delete(contacts).where(contacts.c.id == contact_id)).rowcount
         n += conn.execute(delete(events).where(events.c.contact_id == contact_id)).rowcount
         n += conn.execute(delete(runs).where(runs.c.contact_id == contact_id)).rowcount
