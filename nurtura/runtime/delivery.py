@@ -185,7 +185,8 @@ class Deliverer:
             return
         for ready in group:
             self._changes.append(ob.Change(
-                ready.row.key, ob.SENDING, now + self.settings.lease, ready.row.attempts + 1,
+                ready.row.contact_id, ready.row.key, ob.SENDING, now + self.settings.lease,
+                ready.row.attempts + 1,
                 {**ready.delivery, "status": ob.SENDING}, insert=True))
         self._flush()
         for ready in group:
@@ -235,7 +236,7 @@ class Deliverer:
             if hold is None and channel == "email":
                 hold = cap_until(now, self.settings.email_cap, sent.get(row.contact_id, []))
             if hold is not None:
-                self._changes.append(ob.Change(row.key, ob.PENDING, hold))
+                self._changes.append(ob.Change(row.contact_id, row.key, ob.PENDING, hold))
                 return None
         unsubscribe = self.links.unsubscribe_url(row.key, row.contact_id)
         data = context.build(contact, p, unsubscribe)
@@ -287,7 +288,8 @@ class Deliverer:
     def _skip(self, row: ob.Claimed, delivery: dict[str, Any], why: str) -> _Ready | None:
         """Settle the row as skipped (consent, address): recorded, counted, never sent."""
         self._changes.append(ob.Change(
-            row.key, ob.SKIPPED, delivery={**delivery, "status": ob.SKIPPED, "error": why},
+            row.contact_id, row.key, ob.SKIPPED,
+            delivery={**delivery, "status": ob.SKIPPED, "error": why},
             insert=True, stats=[(row.process_id, row.node, "suppressed", 1)]))
         return None
 
@@ -295,7 +297,8 @@ class Deliverer:
         """Settle the row as failed (no template, a template error): recorded, counted."""
         log.warning("message %s failed: %s", row.key, why)
         self._changes.append(ob.Change(
-            row.key, ob.FAILED, delivery={**delivery, "status": ob.FAILED, "error": why},
+            row.contact_id, row.key, ob.FAILED,
+            delivery={**delivery, "status": ob.FAILED, "error": why},
             insert=True, stats=[(row.process_id, row.node, "undelivered", 1)]))
         return None
 
@@ -312,12 +315,12 @@ class Deliverer:
                 extra = {"message_id": d["message_id"]} if row.channel == "email" else {}
                 evs.append(Event(f"{row.channel}.sent", row.contact_id, now,
                                  f"{row.channel}.sent:{row.key}", {**props, **extra}))
-            return ob.Change(row.key, ob.SENT, delivery={"status": ob.SENT,
+            return ob.Change(row.contact_id, row.key, ob.SENT, delivery={"status": ob.SENT,
                                                          "sent_at": _ms(now), "error": None},
                              stats=[(*where, "delivered", 1)], events=evs)
         if out.status == "bounce":
             if row.channel == "webhook":
-                return ob.Change(row.key, ob.FAILED,
+                return ob.Change(row.contact_id, row.key, ob.FAILED,
                                  delivery={"status": ob.FAILED, "error": detail},
                                  stats=[(*where, "undelivered", 1)])
             evs = []
@@ -325,14 +328,14 @@ class Deliverer:
                 evs.append(Event("email.bounced", row.contact_id, now,
                                  f"email.bounced:{row.key}",
                                  {**props, "code": out.code, "reason": out.detail[:300]}))
-            return ob.Change(row.key, ob.BOUNCED,
+            return ob.Change(row.contact_id, row.key, ob.BOUNCED,
                              delivery={"status": ob.BOUNCED, "error": detail},
                              stats=[(*where, "bounced", 1)], events=evs)
         if attempts >= ready.max_attempts:
-            return ob.Change(row.key, ob.FAILED, delivery={
+            return ob.Change(row.contact_id, row.key, ob.FAILED, delivery={
                 "status": ob.FAILED, "error": f"gave up after {attempts} attempts: {detail}"},
                 stats=[(*where, "undelivered", 1)])
-        return ob.Change(row.key, ob.PENDING, now + self.settings.backoff(attempts),
+        return ob.Change(row.contact_id, row.key, ob.PENDING, now + self.settings.backoff(attempts),
                          delivery={"status": "retrying", "error": detail})
 
 

@@ -71,7 +71,9 @@ class Worker:
         world = self.store.world()
         wanted = set().union(*(d.process.history_events for d in world.processes.values()))
         batch = self.store.load_batch(ids, now, wanted, conn)
-        total, handled, touched = Step(), [], set()
+        total: Step = Step()
+        handled: list[tuple[str, int]] = []
+        touched: set[str] = set()
         for cid in ids:
             pending = deque(batch.pending.get(cid, ()))
             contact = batch.contacts.get(cid)
@@ -86,7 +88,7 @@ class Worker:
                                 or pending[0][1].timestamp <= wake.wake_at):
                     row_id, event = pending.popleft()
                     step = handle_event(world, contact, active, history, event)
-                    handled.append(row_id)
+                    handled.append((cid, row_id))
                 elif wake is not None:
                     step = handle_wake(world, contact, active, history, wake.id)
                 else:

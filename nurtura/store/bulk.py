@@ -83,20 +83,21 @@ class Queries:
     def __init__(self, engine: Engine) -> None:
         keys = [f"k{i}" for i in range(CHUNK)]
         self.ingest = Bulk(engine, dialect.insert_ignore(
-            engine, events, ["message_id"], where=events.c.message_id.isnot(None)
+            engine, events, ["contact_id", "message_id"], where=events.c.message_id.isnot(None)
         ), codec.EVENT_COLS)
         self.put_contacts = Bulk(engine, dialect.upsert(
             engine, contacts, ["id"], ["email", "paid_total", "paid_count", "last_paid_at", "doc"]
         ), codec.CONTACT_COLS)
         self.put_runs = Bulk(engine, dialect.upsert(
-            engine, runs, ["id"],
+            engine, runs, ["contact_id", "id"],
             [c for c in codec.RUN_COLS if c not in ("id", "contact_id", "started_at",
                                                      "process_id")],
         ), codec.RUN_COLS)
-        self.handled = Bulk(engine, update(events).where(events.c.id == bindparam("eid"))
-                            .values(pending=null()), ["eid"])
+        self.handled = Bulk(engine, update(events).where(
+            events.c.contact_id == bindparam("cid"), events.c.id == bindparam("eid"))
+            .values(pending=null()), ["cid", "eid"])
         self.emitted = Bulk(engine, events.insert(), codec.EVENT_COLS)
-        self.outbox = Bulk(engine, dialect.insert_ignore(engine, outbox, ["key"]),
+        self.outbox = Bulk(engine, dialect.insert_ignore(engine, outbox, ["contact_id", "key"]),
                            codec.OUTBOX_COLS)
         self.stats = Bulk(engine, dialect.increment(
             engine, stats, ["process_id", "node", "key"], "n"

@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, and_, bindparam, func, literal_column, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from nurtura.engine.actions import event_json
@@ -56,6 +66,7 @@ class Change:
     """What became of one row: its new outbox state, its deliveries row (`delivery` is
     inserted whole when `insert`, else its fields are updated), counters and events."""
 
+    contact_id: str
     key: str
     status: str
     next_at: datetime | None = None
@@ -87,11 +98,16 @@ class _Raw:
             cur.executemany(self.sql, [tuple(r[i] for i in self.perm) for r in rows])
 
 
+def _keyed(table: Any, keys: Sequence[tuple[str, str]]) -> Any:
+    """`(contact_id, key) IN (…)`: rows by their primary key."""
+    return tuple_(table.c.contact_id, table.c.key).in_(keys)
+
+
 def _merge(counts: Iterable[tuple[int, str, str, int]]) -> list[tuple[int, str, str, int]]:
     merged: dict[tuple[int, str, str], int] = {}
     for pid, node, key, n in counts:
         merged[(pid, node, key)] = merged.get((pid, node, key), 0) + n
-    return [(*k, n) for k, n in merged.items()]
+    return [(*k, n) for k, n in sorted(merged.items())]  # key order: no deadlocks
 
 
 def _event_row(e: Event) -> tuple[Any, ...]:
@@ -111,22 +127,24 @@ class Outbox:
         self.store = store
         self.engine = store.engine
         self.pg = self.engine.dialect.name == "postgresql"
-        self._events = dialect.insert_ignore(self.engine, events, ["message_id"],
+        self._events = dialect.insert_ignore(self.engine, events, ["contact_id", "message_id"],
                                              where=events.c.message_id.isnot(None))
         self._stats = dialect.increment(self.engine, stats, ["process_id", "node", "key"], "n")
-        self._deliveries = dialect.upsert(self.engine, deliveries, ["key"],
-                                          [c for c in DELIVERY_COLS if c != "key"])
+        self._deliveries = dialect.upsert(self.engine, deliveries, ["contact_id", "key"],
+                                          [c for c in DELIVERY_COLS
+                                           if c not in ("contact_id", "key")])
         e = self.engine
-        self._mark = _Raw(e, update(outbox).where(outbox.c.key == bindparam("k")).values(
+        self._mark = _Raw(e, update(outbox).where(
+            outbox.c.contact_id == bindparam("c"), outbox.c.key == bindparam("k")).values(
             status=bindparam("s"), next_at=bindparam("n"),
             attempts=func.coalesce(bindparam("a", type_=Integer), outbox.c.attempts)),
-            ("s", "n", "a", "k"))
+            ("s", "n", "a", "c", "k"))
         self._put_delivery = _Raw(e, self._deliveries, DELIVERY_COLS)
         self._set_delivery = _Raw(e, update(deliveries).where(
-            deliveries.c.key == bindparam("k")).values(
+            deliveries.c.contact_id == bindparam("c"), deliveries.c.key == bindparam("k")).values(
             status=bindparam("s"), error=bindparam("e"),
             sent_at=func.coalesce(bindparam("t", type_=BigInteger), deliveries.c.sent_at)),
-            ("s", "t", "e", "k"))
+            ("s", "t", "e", "c", "k"))
         self._count = _Raw(e, self._stats, ("process_id", "node", "key", "n"))
         self._emit = _Raw(e, self._events, ("contact_id", "name", "ts", "props", "message_id",
                                             "pending"))
@@ -137,13 +155,13 @@ class Outbox:
         """Take up to `limit` due pending rows of `channel`, oldest first, until now + lease."""
         if limit <= 0:
             return []
-        due = (select(outbox.c.key)
+        due = (select(outbox.c.contact_id, outbox.c.key)
                .where(outbox.c.status == _PENDING, outbox.c.next_at <= codec.ms(now),
                       outbox.c.channel == channel)
                .order_by(outbox.c.next_at).limit(limit))
         if self.pg:
             due = due.with_for_update(skip_locked=True)
-        stmt = (update(outbox).where(outbox.c.key.in_(due.scalar_subquery()))
+        stmt = (update(outbox).where(tuple_(outbox.c.contact_id, outbox.c.key).in_(due))
                 .values(status=CLAIMED, next_at=codec.ms(now + lease))
                 .returning(outbox.c.key, outbox.c.contact_id, outbox.c.run_id,
                            outbox.c.process_id, outbox.c.node, outbox.c.channel,
@@ -155,10 +173,10 @@ class Outbox:
 
     def release(self, rows: Iterable[Claimed], now: datetime) -> None:
         """Give back claimed rows untouched (a deliverer stopping mid-batch)."""
-        keys = [r.key for r in rows]
+        keys = [(r.contact_id, r.key) for r in rows]
         if keys:
             with self.engine.begin() as conn:
-                conn.execute(update(outbox).where(outbox.c.key.in_(keys),
+                conn.execute(update(outbox).where(_keyed(outbox, keys),
                                                   outbox.c.status == CLAIMED)
                              .values(status=PENDING, next_at=codec.ms(now)))
 
@@ -168,20 +186,21 @@ class Outbox:
         at = codec.ms(now)
         with self.engine.begin() as conn:
             rows = conn.execute(
-                select(outbox.c.key, outbox.c.status, outbox.c.channel, outbox.c.process_id,
-                       outbox.c.node)
+                select(outbox.c.contact_id, outbox.c.key, outbox.c.status, outbox.c.channel,
+                       outbox.c.process_id, outbox.c.node)
                 .where(outbox.c.status.in_(_INFLIGHT), outbox.c.next_at <= at)
             ).all()
-            back = [r.key for r in rows if r.status == CLAIMED or r.channel in resend]
+            back = [(r.contact_id, r.key) for r in rows
+                    if r.status == CLAIMED or r.channel in resend]
             lost = [r for r in rows if r.status == SENDING and r.channel not in resend]
             if back:
-                conn.execute(update(outbox).where(outbox.c.key.in_(back))
+                conn.execute(update(outbox).where(_keyed(outbox, back))
                              .values(status=PENDING, next_at=at))
             if lost:
-                keys = [r.key for r in lost]
-                conn.execute(update(outbox).where(outbox.c.key.in_(keys))
+                keys = [(r.contact_id, r.key) for r in lost]
+                conn.execute(update(outbox).where(_keyed(outbox, keys))
                              .values(status=UNKNOWN, next_at=None))
-                conn.execute(update(deliveries).where(deliveries.c.key.in_(keys)).values(
+                conn.execute(update(deliveries).where(_keyed(deliveries, keys)).values(
                     status=UNKNOWN, error="interrupted during the send: may or may not have "
                                           "gone out; not sent again (at most once)"))
                 self._add(conn, [(r.process_id, r.node, "undelivered", 1) for r in lost])
@@ -205,7 +224,8 @@ class Outbox:
             return
         marks, inserts, updates = [], [], []
         for ch in changes:
-            marks.append((ch.status, codec.ms_or_none(ch.next_at), ch.attempts, ch.key))
+            marks.append((ch.status, codec.ms_or_none(ch.next_at), ch.attempts, ch.contact_id,
+                          ch.key))
             d = ch.delivery
             if d is None:
                 continue
@@ -215,7 +235,8 @@ class Outbox:
                 row[15] = row[15] or 0  # clicks
                 inserts.append(tuple(row))
             else:
-                updates.append((d["status"], d.get("sent_at"), d.get("error"), ch.key))
+                updates.append((d["status"], d.get("sent_at"), d.get("error"), ch.contact_id,
+                                ch.key))
         counts = _merge([s for ch in changes for s in ch.stats])
         evs = [_event_row(e) for ch in changes for e in ch.events]
         with self.engine.begin() as conn:
@@ -266,22 +287,25 @@ class Outbox:
         """Put into each row's payload the event its step referenced by message id
         (`event_id`, see engine/actions.py), as templates see it. An event erased since
         (GDPR) leaves `event` out, as for a step that no event caused."""
-        wanted = sorted({str(r.payload["event_id"]) for r in rows if "event_id" in r.payload})
+        wanted = sorted({(r.contact_id, str(r.payload["event_id"])) for r in rows
+                         if "event_id" in r.payload})
         if not wanted:
             return
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[tuple[str, str], dict[str, Any]] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(wanted), 500):
                 for row in conn.execute(
                     select(events.c.message_id, events.c.contact_id, events.c.name, events.c.ts,
                            events.c.props)
-                    .where(events.c.message_id.in_(wanted[i:i + 500]))
+                    .where(tuple_(events.c.contact_id, events.c.message_id)
+                           .in_(wanted[i:i + 500]))
                 ):
-                    found[row.message_id] = event_json(codec.event_from_row(row))
+                    found[(row.contact_id, row.message_id)] = event_json(
+                        codec.event_from_row(row))
         for r in rows:
             ref = r.payload.pop("event_id", None)
-            if ref is not None and str(ref) in found:
-                r.payload["event"] = found[str(ref)]
+            if ref is not None and (r.contact_id, str(ref)) in found:
+                r.payload["event"] = found[(r.contact_id, str(ref))]
 
     def process_names(self) -> dict[int, str]:
         with self.engine.connect() as conn:

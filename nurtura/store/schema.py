@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -65,7 +66,10 @@ events = Table(
     Column("message_id", String(200), nullable=True),
     Column("pending", Boolean, nullable=True),
 )
-Index("events_message_id", events.c.message_id, unique=True,
+# Every per-contact table is keyed by contact id (a sharded PostgreSQL distributes them by
+# it, docs/operations.md): message ids are unique per contact; on PostgreSQL the primary key
+# is (contact_id, id) (migration 0006), on SQLite `id` alone, the rowid that numbers events.
+Index("events_message_id", events.c.contact_id, events.c.message_id, unique=True,
       sqlite_where=text("message_id IS NOT NULL"),
       postgresql_where=text("message_id IS NOT NULL"))
 Index("events_contact", events.c.contact_id, events.c.name, events.c.ts)
@@ -83,7 +87,7 @@ Index("events_inbox", events.c.contact_id, events.c.ts, sqlite_where=text("pendi
 # a few neighbouring pages, not one random page per run; the key's own index stays small.
 runs = Table(
     "runs", metadata,
-    Column("id", String(16), primary_key=True),
+    Column("id", String(16), nullable=False),
     Column("contact_id", String(200), nullable=False),
     Column("process_id", Integer, nullable=False),
     Column("status", String(10), nullable=False),
@@ -96,15 +100,15 @@ runs = Table(
     Column("reason", String(200), nullable=True),
     Column("vars", Text, nullable=True),
     Column("hist", Text, nullable=True),
+    PrimaryKeyConstraint("contact_id", "id"),  # keyed by contact: see migration 0006
 )
-Index("runs_contact", runs.c.contact_id)
 Index("runs_wake", runs.c.wake_at, sqlite_where=text("wake_at IS NOT NULL"),
       postgresql_where=text("wake_at IS NOT NULL"))
 Index("runs_process", runs.c.process_id, runs.c.status)
 
 outbox = Table(
     "outbox", metadata,
-    Column("key", String(80), primary_key=True),
+    Column("key", String(80), nullable=False),
     Column("contact_id", String(200), nullable=False),
     Column("run_id", String(16), nullable=False),
     Column("process_id", Integer, nullable=False),
@@ -115,6 +119,7 @@ outbox = Table(
     Column("status", String(10), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_at", BigInteger, nullable=True),
+    PrimaryKeyConstraint("contact_id", "key"),
 )
 Index("outbox_due", outbox.c.next_at, sqlite_where=text("status = 'pending'"),
       postgresql_where=text("status = 'pending'"))
@@ -163,7 +168,7 @@ templates = Table(
 # One row per outbox row that delivery started on: what went out, and what came back.
 deliveries = Table(
     "deliveries", metadata,
-    Column("key", String(300), primary_key=True),
+    Column("key", String(300), nullable=False),
     Column("contact_id", String(200), nullable=False),
     Column("run_id", String(16), nullable=False),
     Column("process_id", Integer, nullable=False),
@@ -181,7 +186,9 @@ deliveries = Table(
     Column("clicks", Integer, nullable=False, default=0),
     Column("unsubscribed_at", BigInteger, nullable=True),
     Column("error", Text, nullable=True),
+    PrimaryKeyConstraint("contact_id", "key"),
 )
+Index("deliveries_key", deliveries.c.key)  # tracking links carry the key alone
 Index("deliveries_contact", deliveries.c.contact_id, deliveries.c.sent_at)
 # Outbox rows a deliverer holds (claimed or in the middle of a send), by lease expiry.
 Index("outbox_inflight", outbox.c.next_at,

@@ -386,7 +386,7 @@ class Store:
                         batch.history[row.contact_id].append(codec.event_from_values(row))
         return batch
 
-    def apply(self, batch: Batch, step: Step, handled: Sequence[int],
+    def apply(self, batch: Batch, step: Step, handled: Sequence[tuple[str, int]],
               touched_contacts: Iterable[str], conn: Connection | None = None) -> None:
         """Persist a batch's merged Step in ONE transaction: contacts, runs, events, outbox,
         statistics, and the pending events it handled."""
@@ -404,7 +404,7 @@ class Store:
             if run_rows:
                 q.put_runs.many(conn, run_rows)
             if handled:
-                q.handled.many(conn, [(i,) for i in handled])
+                q.handled.many(conn, handled)  # (contact id, event id): the primary key
             if event_rows:
                 q.emitted.many(conn, event_rows)
             if outbox_rows:

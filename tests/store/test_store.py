@@ -65,7 +65,7 @@ def test_a_failing_step_commits_nothing(store: Store) -> None:
     bad.outbox.append(OutboxItem("k", "r", None, 1, "m", "email", T0, {}))  # type: ignore[arg-type]
     batch.contacts["c1"] = Contact("c1", T0)
     with pytest.raises(IntegrityError):
-        store.apply(batch, bad, [row for row, _ in batch.pending["c1"]], ["c1"])
+        store.apply(batch, bad, [("c1", row) for row, _ in batch.pending["c1"]], ["c1"])
     assert store.table_counts() == before
     assert store.due_contacts(T0, 10) == ["c1"]  # its events are still pending
 
