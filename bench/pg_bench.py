@@ -59,6 +59,33 @@ RATIO_TARGET = 0.15
 WAITING_TARGET = 500  # bytes per waiting run
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of processes (from /proc; gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def postgres_pids() -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() in ("postgres", "postmaster"):
+                    out.append(int(d.name))
+            except OSError:
+                pass
+    return out
+
+
 def database(name: str) -> str:
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -142,6 +169,8 @@ class Run:
 
     def phase(self, name: str, now: datetime, make: Any) -> None:
         ingest = 0.0
+        pg = postgres_pids()
+        cpu0 = (cpu_seconds([p.pid for p in self.procs]), cpu_seconds(pg), time.process_time())
         t0 = time.perf_counter()
         self.clock.set(now)
         if make is not None:
@@ -153,6 +182,9 @@ class Run:
             self.wake()
         self.settle(now)
         total = time.perf_counter() - t0
+        cpu = {"workers": cpu_seconds([p.pid for p in self.procs]) - cpu0[0],
+               "postgres": cpu_seconds(postgres_pids()) - cpu0[1],
+               "ingest": time.process_time() - cpu0[2]}
         self.sql("VACUUM")
         sizes = dict(self.sql(
             "SELECT relname::text, pg_total_relation_size(oid) FROM pg_class "
@@ -163,7 +195,7 @@ class Run:
             "NULLIF(c.reltoastrelid, 0)), 0) FROM pg_class c LEFT JOIN pg_index i ON "
             "i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid WHERE "
             f"COALESCE(t.relname, c.relname) IN ({', '.join(repr(t) for t in TABLES)})"))
-        self.out["phases"][name] = {"s": total, "ingest_s": ingest,
+        self.out["phases"][name] = {"s": total, "ingest_s": ingest, "cpu": cpu,
                                     "bytes": sum(sizes.values()), "tables": sizes,
                                     "parts": parts,
                                     "counts": self.store.table_counts(),
@@ -285,8 +317,11 @@ def report(results: list[dict[str, Any]]) -> None:
         for name, ph in r["phases"].items():
             per = ", ".join(f"{t} {v / r['n']:,.0f}" for t, v in sorted(
                 ph["parts"].items(), key=lambda kv: -kv[1]) if v >= 5 * r["n"])
-            console.print(f"  {LABELS[name]} N={r['n']:,} k={r['workers']}: bytes per contact: "
-                          f"{per}; floor rows {ph['floor']['rows']}")
+            us = {k: v / r["n"] * 1e6 for k, v in ph["cpu"].items()}
+            console.print(f"  {LABELS[name]} N={r['n']:,} k={r['workers']}: CPU µs per contact: "
+                          f"workers {us['workers']:,.0f}, PostgreSQL {us['postgres']:,.0f}, "
+                          f"ingest {us['ingest']:,.0f}; bytes per contact: {per}; "
+                          f"floor rows {ph['floor']['rows']}")
 
 
 def main() -> None:

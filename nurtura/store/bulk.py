@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, null, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import Insert
 
 from nurtura.store import codec, dialect
 from nurtura.store.schema import contacts, events, outbox, runs, stats
@@ -28,10 +30,19 @@ class Bulk:
     as SQLAlchemy's exceptions (IntegrityError, …), and the caller's transaction holds.
     """
 
-    def __init__(self, engine: Engine, stmt: Any, cols: Sequence[str]) -> None:
+    def __init__(self, engine: Engine, stmt: Any, cols: Sequence[str],
+                 arrays: str | None = None) -> None:
         compiled = stmt.compile(dialect=engine.dialect, column_keys=list(cols))
         self.sql = str(compiled)
         self.cols = tuple(cols)
+        # PostgreSQL: the whole batch as ONE statement over arrays (`unnest`), instead of
+        # one execution per row — per-row executions cost the server more than the rows
+        self.arrays = arrays
+        self.floats: set[int] = set()  # an array holds one type: 1 and 1.5 both as floats
+        if arrays is None and engine.dialect.name == "postgresql" and isinstance(stmt, Insert):
+            self.arrays = _unnest_insert(self.sql, stmt.table, self.cols)
+            self.floats = {i for i, c in enumerate(self.cols)
+                           if _pg_array(stmt.table.c[c]) == "float8[]"}
         self.error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.named = not compiled.positional
         order = tuple(compiled.positiontup or ()) if compiled.positional else self.cols
@@ -47,10 +58,17 @@ class Bulk:
         return rows
 
     def many(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
-        """executemany; returns the rows changed."""
+        """All rows at once (executemany, or one statement over arrays on PostgreSQL);
+        returns the rows changed."""
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cur.executemany(self.sql, self._params(rows))
+            if self.arrays is not None:
+                cur.execute(self.arrays, {
+                    c: [r[i] for r in rows] if i not in self.floats
+                    else [None if r[i] is None else float(r[i]) for r in rows]
+                    for i, c in enumerate(self.cols)})
+            else:
+                cur.executemany(self.sql, self._params(rows))
             return int(cur.rowcount)
         except self.error as exc:
             raise DBAPIError.instance(self.sql, None, exc, self.error) from exc
@@ -66,6 +84,36 @@ class Bulk:
             raise DBAPIError.instance(self.sql, None, exc, self.error) from exc
         finally:
             cur.close()
+
+
+_ARRAY_TYPES = {"VARCHAR": "text", "TEXT": "text", "BIGINT": "bigint", "INTEGER": "int4",
+                "BOOLEAN": "bool", "FLOAT": "float8", "DOUBLE PRECISION": "float8"}
+
+
+_PG: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _pg_array(col: Any) -> str:
+    name = str(col.type.compile(dialect=_PG)).split("(")[0]
+    return _ARRAY_TYPES[name] + "[]"
+
+
+def _unnest_insert(sql: str, table: Any, cols: Sequence[str]) -> str:
+    """`INSERT INTO t (a, b) VALUES (%(a)s, %(b)s) …` → `INSERT INTO t (a, b) SELECT * FROM
+    unnest(%(a)s::type[], %(b)s::type[]) …`: the same statement for a batch of rows."""
+    head, sep, tail = sql.partition(" VALUES (")
+    if not sep:
+        raise ValueError(f"not a single-row INSERT: {sql}")
+    names = [c.strip() for c in head[head.index("(") + 1: head.rindex(")")].split(",")]
+    if sorted(names) != sorted(cols):
+        raise ValueError(f"statement inserts {names}, rows give {cols}")
+    depth, end = 1, 0
+    while depth:  # to the parenthesis that closes VALUES (
+        depth += (tail[end] == "(") - (tail[end] == ")")
+        end += 1
+    rest = tail[end:].split(" RETURNING ")[0]  # the new ids are not read
+    arrays = ", ".join(f"%({c})s::{_pg_array(table.c[c])}" for c in names)
+    return f"{head} SELECT * FROM unnest({arrays}){rest}"
 
 
 def _keys(n: int = CHUNK) -> list[Any]:
@@ -95,7 +143,10 @@ class Queries:
         ), codec.RUN_COLS)
         self.handled = Bulk(engine, update(events).where(
             events.c.contact_id == bindparam("cid"), events.c.id == bindparam("eid"))
-            .values(pending=null()), ["cid", "eid"])
+            .values(pending=null()), ["cid", "eid"], arrays=(
+                "UPDATE events SET pending = NULL FROM unnest(%(cid)s::text[], "
+                "%(eid)s::bigint[]) AS h(cid, eid) WHERE events.contact_id = h.cid "
+                "AND events.id = h.eid") if engine.dialect.name == "postgresql" else None)
         self.emitted = Bulk(engine, events.insert(), codec.EVENT_COLS)
         self.outbox = Bulk(engine, dialect.insert_ignore(engine, outbox, ["contact_id", "key"]),
                            codec.OUTBOX_COLS)

@@ -258,7 +258,9 @@ class Store:
         return n
 
     def put_contacts(self, items: Sequence[Contact]) -> None:
-        """Create or replace contacts (the `--contacts` file, imports)."""
+        """Create or replace contacts (the `--contacts` file, imports); a contact given twice
+        is the last one given (one statement cannot write a row twice on PostgreSQL)."""
+        items = list({c.id: c for c in items}.values())
         with self.engine.begin() as conn:
             for part in _chunks(items, 1000):
                 self.q.put_contacts.many(conn, [codec.contact_values(c) for c in part])

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
 from nurtura.clock import SimClock
-from nurtura.engine.state import Contact, Event, OutboxItem, Step
+from nurtura.engine.state import Contact, Event, Order, OutboxItem, Step
 from nurtura.model.validate import load_process
 from nurtura.runtime.worker import Worker
 from nurtura.store.schema import metadata
@@ -184,3 +184,15 @@ def test_a_send_loads_the_event_it_references_for_rendering(store: Store) -> Non
     assert rows[0].payload["event"] == {"name": "done", "properties": {"order_id": "o7"},
                                         "timestamp": "2026-11-23T10:01:00Z"}
     assert "event" not in rows[1].payload and "event_id" not in rows[1].payload  # erased
+
+
+def test_a_batch_of_contacts_mixing_whole_and_fractional_totals_is_written(store: Store) -> None:
+    """PostgreSQL writes a batch as one statement over arrays: an array holds one type."""
+    t = datetime(2026, 11, 23, tzinfo=UTC)
+    a = Contact("a", t)
+    b = Contact("b", t)
+    b.orders = {"o2": Order("o2", "paid", 99.5, paid_at=t)}  # a: no orders, total 0 (int)
+    store.put_contacts([Contact("a", t, email="old@x"), a, b])  # "a" twice: the last wins
+    got_a, got_b = store.get_contact("a"), store.get_contact("b")
+    assert got_a is not None and got_b is not None
+    assert got_a.email is None and got_b.total_paid == 99.5
