@@ -36,6 +36,9 @@ WORKER_STEPS = Counter("nurtura_worker_steps", "Steps (nodes reached) taken by t
                        registry=WORKER)
 WORKER_ERRORS = Counter("nurtura_worker_errors", "Batches that failed and were retried.",
                         registry=WORKER)
+WORKER_QUARANTINED = Counter("nurtura_worker_quarantined",
+                             "Contacts set aside because their batch kept failing.",
+                             registry=WORKER)
 
 _RUN_KEYS = {"entered": "entered", "completed": "completed", "exited": "exited",
              "failed": "failed"}

@@ -7,6 +7,7 @@ first when both fall on the same instant (an event at a timeout instant arrives 
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from nurtura.clock import Clock
 from nurtura.engine.core import World, handle_event, handle_wake
@@ -23,6 +25,10 @@ from nurtura.runtime.polling import PollingThread
 from nurtura.store.sql import Store
 
 OnActions = Callable[[list[ActionLine]], None]
+log = logging.getLogger("nurtura.worker")
+QUARANTINE = 600  # seconds a contact whose batch keeps failing is set aside
+# Failures that say nothing about the batch (the database went away): retried as they are
+TRANSIENT = (OperationalError, InterfaceError)
 
 
 class Worker:
@@ -34,6 +40,9 @@ class Worker:
         self.clock = clock
         self.batch_size = batch_size
         self.on_actions = on_actions
+        self.size = batch_size  # smaller while a failing batch is being narrowed down
+        self.held: dict[str, float] = {}  # contact → monotonic time its quarantine ends
+        self._claimed: list[str] = []
 
     def run_once(self, now: datetime | None = None) -> int:
         """Handle one batch of due contacts; returns how many contacts were handled."""
@@ -44,19 +53,42 @@ class Worker:
         started = time.perf_counter()
         try:
             n = self._batch(now or self.clock.now())
-        except Exception:
+        except Exception as exc:
             metrics.WORKER_ERRORS.inc()
+            if not isinstance(exc, TRANSIENT):
+                self._narrow(exc)
             raise
         finally:
             if enabled:
                 gc.enable()
+        if n and self.size < self.batch_size:
+            self.size = min(self.batch_size, self.size * 2)
         if n:
             metrics.WORKER_BATCH_SECONDS.observe(time.perf_counter() - started)
             metrics.WORKER_CONTACTS.inc(n)
         return n
 
+    def _narrow(self, exc: Exception) -> None:
+        """A batch failed for a reason that retrying will not cure (a bug, bad data): halve
+        the batch until the failing contact is alone at the head of the queue, then set it
+        aside for QUARANTINE seconds so every other contact keeps moving. Its inputs stay
+        pending (nothing is lost); it is tried again when the quarantine ends."""
+        if self.size > 1:
+            self.size = max(1, self.size // 2)
+            return
+        if self._claimed:
+            cid = self._claimed[0]
+            self.held[cid] = time.monotonic() + QUARANTINE
+            metrics.WORKER_QUARANTINED.inc()
+            log.error("contact %r set aside for %d s: its batch fails (%s: %s)", cid,
+                      QUARANTINE, type(exc).__name__, exc)
+
     def _batch(self, now: datetime) -> int:
-        with self.store.claim(now, self.batch_size) as claim:
+        if self.held:
+            clock = time.monotonic()
+            self.held = {c: t for c, t in self.held.items() if t > clock}
+        with self.store.claim(now, self.size, skip=set(self.held)) as claim:
+            self._claimed = claim.ids
             if not claim.ids:
                 return 0
             total = self._advance(claim.ids, now, claim.conn)

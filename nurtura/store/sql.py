@@ -303,7 +303,8 @@ class Store:
         return list(out)
 
     @contextmanager
-    def claim(self, now: datetime, limit: int) -> Iterator[Claim]:
+    def claim(self, now: datetime, limit: int, skip: set[str] | None = None
+              ) -> Iterator[Claim]:
         """A worker's batch: up to `limit` due contacts that no other worker holds.
 
         PostgreSQL: one transaction for the whole batch; each contact's advisory lock is
@@ -312,12 +313,16 @@ class Store:
         connection, and the locks end at commit — or with the session when the worker
         dies. SQLite has a single writer and a single worker (see `worker_lock`): the batch
         is read outside the write transaction, so the API can keep ingesting meanwhile.
+        Contacts in `skip` (set aside by the worker) are not taken.
         """
+        skip = skip or set()
         if not self.shared:
-            yield Claim(self.due_contacts(now, limit), None)
+            ids = self.due_contacts(now, limit + len(skip))
+            yield Claim([i for i in ids if i not in skip][:limit], None)
             return
         with self.engine.begin() as conn:
-            candidates = self._due(conn, now, limit * CLAIM_SPARE)
+            candidates = [c for c in self._due(conn, now, limit * CLAIM_SPARE + len(skip))
+                          if c not in skip]
             ids = dialect.try_lock_contacts(conn, candidates, limit) if candidates else []
             yield Claim(ids, conn)
 

@@ -196,3 +196,43 @@ def test_a_batch_of_contacts_mixing_whole_and_fractional_totals_is_written(store
     got_a, got_b = store.get_contact("a"), store.get_contact("b")
     assert got_a is not None and got_b is not None
     assert got_a.email is None and got_b.total_paid == 99.5
+
+
+def test_a_contact_whose_batch_keeps_failing_is_set_aside_and_the_rest_move_on(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: the engine raises for one contact (a bug, bad data). The worker
+    narrows its batch down to that contact, sets it aside, and handles everyone else; the
+    contact's events stay pending and are handled once it is tried again."""
+    from nurtura.runtime import worker as worker_module
+
+    _enabled(store)
+    people = [f"c{i}" for i in range(20)]
+    store.ingest([ev("go", c, T0 + timedelta(seconds=i), f"m-{c}")
+                  for i, c in enumerate(["c0", "bad", *people[1:]])])
+    real = worker_module.handle_event
+
+    def broken(world: Any, contact: Contact, *rest: Any) -> Any:
+        if contact.id == "bad":
+            raise ValueError("a bug that only this contact meets")
+        return real(world, contact, *rest)
+
+    monkeypatch.setattr(worker_module, "handle_event", broken)
+    w = Worker(store, SimClock(T0), batch_size=8)
+    failures = 0
+    for _ in range(50):
+        try:
+            if not w.run_once(T0 + timedelta(minutes=1)):
+                break
+        except ValueError:
+            failures += 1
+    assert list(w.held) == ["bad"] and 4 <= failures <= 6  # halving: 8, 4, 2, …, 1
+    assert store.due_contacts(T0 + timedelta(minutes=1), 50) == ["bad"]
+    assert {r.contact_id for r, _ in _all_runs(store)} == set(people)
+    monkeypatch.setattr(worker_module, "handle_event", real)  # the bug is fixed
+    w.held["bad"] = 0.0  # and its quarantine is over
+    assert w.drain(T0 + timedelta(minutes=1)) == 1
+    assert store.due_contacts(T0 + timedelta(minutes=1), 50) == []
+
+
+def _all_runs(store: Store) -> list[Any]:
+    return [x for c in ["bad", *[f"c{i}" for i in range(20)]] for x in store.runs_of(c)]
