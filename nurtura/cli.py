@@ -305,6 +305,9 @@ def serve_cmd(db: DbOpt = DEFAULT_DB,
         if not tokens.exists(store.engine):
             raw = tokens.create(store.engine, "demo", {"admin"}, _now())
             out.print(f"an admin API token was made for this demo (shown once): {raw}")
+    if worker:
+        with store.worker_lock():  # refused here, clearly, if a worker runs on this SQLite file
+            pass
     store.close()
     out.print(f"Nurtura on http://{host}:{port}/ (API docs at /docs), database {db}")
     serve(db, host, port, worker=worker)

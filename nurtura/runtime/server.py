@@ -13,7 +13,8 @@ from typing import Any
 import uvicorn
 
 from nurtura.api.app import create_app
-from nurtura.clock import clock_from_env
+from nurtura.clock import Clock, clock_from_env
+from nurtura.errors import NurturaError
 from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
 from nurtura.runtime.notify import OUTBOX, WORK, Listener
 from nurtura.runtime.worker import WorkerThread
@@ -29,6 +30,15 @@ def background(url: str, wakeup: Any, stop: Any) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     clock = clock_from_env()
     worker = WorkerThread(url, clock, wakeup=wakeup)
+    try:
+        with worker.store.worker_lock():  # SQLite: one worker per file
+            _run(url, clock, worker, wakeup, stop)
+    except NurturaError as exc:
+        log.error("no worker in this process: %s", exc)
+        worker.close()
+
+
+def _run(url: str, clock: Clock, worker: WorkerThread, wakeup: Any, stop: Any) -> None:
     send_at_delivery(worker.store)
     delivery = DeliveryThread(url, clock, wake=wakeup.set)
     listener = None

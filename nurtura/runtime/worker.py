@@ -84,6 +84,7 @@ class Worker:
                       QUARANTINE, type(exc).__name__, exc)
 
     def _batch(self, now: datetime) -> int:
+        self._claimed = []
         if self.held:
             clock = time.monotonic()
             self.held = {c: t for c, t in self.held.items() if t > clock}

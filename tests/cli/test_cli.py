@@ -143,3 +143,18 @@ def test_worker_once_and_ingest_on_a_database(tmp_path: Path) -> None:
     assert "1 new events" in first.output and "1 duplicates ignored" in again.output
     result = run("worker", "--once", "--db", db)
     assert result.exit_code == 0 and "handled 1 contacts" in result.output
+
+
+def test_a_second_worker_on_one_sqlite_file_is_refused_with_a_clear_message(
+        tmp_path: Path) -> None:
+    from nurtura.store.sql import Store
+
+    db = f"sqlite:///{tmp_path / 'one.db'}"
+    store = Store(db)
+    with store.worker_lock():  # a worker (or `nurtura serve`) runs on this file
+        for args in (["worker", "--db", db], ["serve", "--db", db]):
+            result = runner.invoke(app, args)
+            assert result.exit_code == 1, result.output
+            assert "another worker is already running" in result.output
+            assert "use PostgreSQL to run many" in result.output
+    store.close()
