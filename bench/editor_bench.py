@@ -77,6 +77,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tests.waiting import wait_http  # noqa: E402
 from tests.web.browser import LAUNCH_ARGS, chromium  # noqa: E402
 from tests.web.site import ensure_build  # noqa: E402
 
@@ -198,18 +199,12 @@ def nurtura_serve(folder: Path, doc: dict[str, Any]) -> Iterator[Served]:
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("nurtura serve did not start:\n"
-                                   + (folder / "serve.log").read_text())
-            time.sleep(0.1)
+        try:
+            wait_http(f"{url}/health", 30, proc)
+        except AssertionError:
+            log.flush()
+            raise RuntimeError("nurtura serve did not start:\n"
+                               + (folder / "serve.log").read_text()) from None
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                           timeout=30) as http:
             http.post("/api/processes/validate", json=doc).raise_for_status()

@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nurtura.model.validate import load_process
 from nurtura.store import tokens
 from nurtura.store.sql import Store
+from tests.waiting import wait_http
 
 ADMIN = os.environ.get("NURTURA_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 NURTURA = str(Path(sys.executable).parent / "nurtura")
@@ -136,16 +137,7 @@ def main() -> None:
             procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
             log.close()
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the API did not start")
-            time.sleep(0.1)
+        wait_http(f"{base}/health", proc=procs[0])
         time.sleep(2)  # the workers' start-up
         watcher = Watcher(url, pong_id)
         watcher.start()

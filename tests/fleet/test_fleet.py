@@ -21,6 +21,7 @@ from nurtura.simulate import parse_events
 from nurtura.store.sql import Store
 from tests.fleet.harness import START, Fleet, setup, simulate_cli, state, stats, traffic
 from tests.pg import fresh_database
+from tests.waiting import wait_http
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
@@ -162,7 +163,7 @@ def test_the_same_messages_sent_to_two_api_processes_at_once_are_stored_once(
                 for p in ports]
         try:
             for p in ports:
-                _wait_http(f"http://127.0.0.1:{p}/health")
+                wait_http(f"http://127.0.0.1:{p}/health")
             messages = traffic(400)
             batches = [messages[i:i + 50] for i in range(0, len(messages), 50)]
             auth = {"Authorization": f"Bearer {token}"}
@@ -184,21 +185,6 @@ def test_the_same_messages_sent_to_two_api_processes_at_once_are_stored_once(
                 a.terminate()
                 a.wait(timeout=30)
             store.close()
-
-
-def _wait_http(url: str, timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{url} did not answer")
-        time.sleep(0.1)
 
 
 def test_smtp_down_for_a_while_messages_wait_then_go_out_once(tmp_path: Path) -> None:
