@@ -275,25 +275,29 @@ class Store:
     def _enabled_ids(self, conn: Connection) -> list[int]:
         return list(conn.execute(select(processes.c.id).where(processes.c.enabled)).scalars())
 
-    def due_contacts(self, now: datetime, limit: int) -> list[str]:
-        """Contacts with a pending event or a due run (of an enabled process), oldest first."""
+    def due_contacts(self, now: datetime, limit: int, skip: Iterable[str] = ()) -> list[str]:
+        """Contacts with a pending event or a due run (of an enabled process), oldest first;
+        none of `skip`."""
         with self.engine.connect() as conn:
-            return self._due(conn, now, limit)
+            return self._due(conn, now, limit, skip)
 
-    def _due(self, conn: Connection, now: datetime, limit: int) -> list[str]:
+    def _due(self, conn: Connection, now: datetime, limit: int,
+             skip: Iterable[str] = ()) -> list[str]:
         at = codec.ms(now)
         enabled = self._enabled_ids(conn)
-        ev = conn.execute(
-            select(events.c.contact_id, events.c.ts)
-            .where(events.c.pending, events.c.ts <= at)
-            .order_by(events.c.ts).limit(limit)
-        ).all()
-        wake = conn.execute(
-            select(runs.c.contact_id, runs.c.wake_at)
-            .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= at,
-                   _unindexed(runs.c.process_id).in_(enabled))
-            .order_by(runs.c.wake_at).limit(limit)
-        ).all() if enabled else []
+        skip = list(skip)
+        ev_q = (select(events.c.contact_id, events.c.ts)
+                .where(events.c.pending, events.c.ts <= at)
+                .order_by(events.c.ts).limit(limit))
+        wake_q = (select(runs.c.contact_id, runs.c.wake_at)
+                  .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= at,
+                         _unindexed(runs.c.process_id).in_(enabled))
+                  .order_by(runs.c.wake_at).limit(limit))
+        if skip:  # contacts a worker set aside: left out in SQL, however many inputs they have
+            ev_q = ev_q.where(events.c.contact_id.not_in(skip))
+            wake_q = wake_q.where(runs.c.contact_id.not_in(skip))
+        ev = conn.execute(ev_q).all()
+        wake = conn.execute(wake_q).all() if enabled else []
         merged = sorted([*ev, *wake], key=lambda r: r[1])
         out: dict[str, None] = {}
         for cid, _ in merged:
@@ -317,12 +321,10 @@ class Store:
         """
         skip = skip or set()
         if not self.shared:
-            ids = self.due_contacts(now, limit + len(skip))
-            yield Claim([i for i in ids if i not in skip][:limit], None)
+            yield Claim(self.due_contacts(now, limit, skip), None)
             return
         with self.engine.begin() as conn:
-            candidates = [c for c in self._due(conn, now, limit * CLAIM_SPARE + len(skip))
-                          if c not in skip]
+            candidates = self._due(conn, now, limit * CLAIM_SPARE, skip)
             ids = dialect.try_lock_contacts(conn, candidates, limit) if candidates else []
             yield Claim(ids, conn)
 

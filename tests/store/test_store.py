@@ -209,6 +209,9 @@ def test_a_contact_whose_batch_keeps_failing_is_set_aside_and_the_rest_move_on(
     people = [f"c{i}" for i in range(20)]
     store.ingest([ev("go", c, T0 + timedelta(seconds=i), f"m-{c}")
                   for i, c in enumerate(["c0", "bad", *people[1:]])])
+    # and more inputs than a batch reads, all before everyone else's: it must not starve them
+    store.ingest([ev("go", "bad", T0 + timedelta(milliseconds=i), f"m-bad-{i}")
+                  for i in range(40)])
     real = worker_module.handle_event
 
     def broken(world: Any, contact: Contact, *rest: Any) -> Any:
