@@ -65,7 +65,7 @@ class DatabaseCollector(Collector):
             run_n, run_min = conn.execute(
                 select(func.count(), func.min(runs.c.wake_at))
                 .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= now,
-                       (runs.c.process_id + 0).in_(enabled))).one() if enabled else (0, None)
+                       runs.c.process_id.in_(enabled))).one() if enabled else (0, None)
             depth = conn.execute(
                 select(outbox.c.channel, outbox.c.status, func.count())
                 .where(outbox.c.status.in_([literal_column(f"'{s}'") for s in _WAITING]))

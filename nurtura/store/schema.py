@@ -102,7 +102,8 @@ runs = Table(
     Column("hist", Text, nullable=True),
     PrimaryKeyConstraint("contact_id", "id"),  # keyed by contact: see migration 0006
 )
-Index("runs_wake", runs.c.wake_at, sqlite_where=text("wake_at IS NOT NULL"),
+# by process, then time: one ordered range scan per enabled process (migration 0007)
+Index("runs_wake", runs.c.process_id, runs.c.wake_at, sqlite_where=text("wake_at IS NOT NULL"),
       postgresql_where=text("wake_at IS NOT NULL"))
 Index("runs_process", runs.c.process_id, runs.c.status)
 

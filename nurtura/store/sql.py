@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, text, update
+from sqlalchemy import and_, delete, func, select, text, union_all, update
 from sqlalchemy.engine import Connection
 
 from nurtura.engine.core import Deployed, SplitTally, World
@@ -75,11 +75,25 @@ def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + n]
 
 
-def _unindexed(col: Any) -> Any:
-    """`col + 0`: the same values, but no index on `col` can serve the test, so the planner
-    walks the wake-up index in time order (with `process_id IN (…)` it preferred the
-    process index and sorted every run of the process, once per batch)."""
-    return col + 0
+def _wakeups(conn: Connection, enabled: Sequence[int], at: int | None, limit: int,
+             skip: Sequence[str]) -> list[Any]:
+    """(contact id, wake_at) of the oldest `limit` wake-ups due at `at` (any, if None) of
+    the enabled processes: one ordered range scan of `runs_wake (process_id, wake_at)` per
+    process, merged — the cost does not grow with the number of runs waiting."""
+    parts = []
+    for pid in enabled:
+        q = select(runs.c.contact_id, runs.c.wake_at).where(
+            runs.c.process_id == pid, runs.c.wake_at.isnot(None))
+        if at is not None:
+            q = q.where(runs.c.wake_at <= at)
+        if skip:
+            q = q.where(runs.c.contact_id.not_in(skip))
+        parts.append(q.order_by(runs.c.wake_at).limit(limit).subquery())
+    if not parts:
+        return []
+    every = union_all(*[select(p.c.contact_id, p.c.wake_at) for p in parts]).subquery()
+    return list(conn.execute(select(every.c.contact_id, every.c.wake_at)
+                             .order_by(every.c.wake_at).limit(limit)).all())
 
 
 class Store:
@@ -289,15 +303,10 @@ class Store:
         ev_q = (select(events.c.contact_id, events.c.ts)
                 .where(events.c.pending, events.c.ts <= at)
                 .order_by(events.c.ts).limit(limit))
-        wake_q = (select(runs.c.contact_id, runs.c.wake_at)
-                  .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= at,
-                         _unindexed(runs.c.process_id).in_(enabled))
-                  .order_by(runs.c.wake_at).limit(limit))
         if skip:  # contacts a worker set aside: left out in SQL, however many inputs they have
             ev_q = ev_q.where(events.c.contact_id.not_in(skip))
-            wake_q = wake_q.where(runs.c.contact_id.not_in(skip))
         ev = conn.execute(ev_q).all()
-        wake = conn.execute(wake_q).all() if enabled else []
+        wake = _wakeups(conn, enabled, at, limit, skip)
         merged = sorted([*ev, *wake], key=lambda r: r[1])
         out: dict[str, None] = {}
         for cid, _ in merged:
@@ -359,11 +368,8 @@ class Store:
             a = conn.execute(
                 select(events.c.ts).where(events.c.pending).order_by(events.c.ts).limit(1)
             ).scalar()
-            b = conn.execute(
-                select(runs.c.wake_at)
-                .where(runs.c.wake_at.isnot(None), _unindexed(runs.c.process_id).in_(enabled))
-                .order_by(runs.c.wake_at).limit(1)
-            ).scalar() if enabled else None
+            first = _wakeups(conn, enabled, None, 1, [])
+            b = first[0][1] if first else None
         values = [v for v in (a, b) if v is not None]
         return codec.dt(min(values)) if values else None
 
