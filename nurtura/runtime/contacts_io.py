@@ -13,14 +13,17 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
+
 from nurtura.engine.state import Contact, Event
 from nurtura.errors import BadInput
 from nurtura.model.validate import check_timezone
+from nurtura.store.schema import contacts
 from nurtura.store.sql import Store
 
 TARGETS = ("id", "email", "phone", "timezone", "tags", "lists", "email_subscribed",
@@ -158,21 +161,31 @@ def import_text(store: Store, text: str, fmt: str, overrides: dict[str, str], no
         if h.startswith("field:") and h not in overrides:
             mapping[h] = h
     pending: list[Event] = []
-    for done, (no, row) in enumerate(rows, 1):
-        try:
-            if isinstance(row, BadInput):
-                raise row
-            props = record(row, mapping)
-            cid = props.pop("id", None) or store_id_for_email(store, props["email"])
-            digest = hashlib.sha256(json.dumps([cid, props], sort_keys=True).encode()).hexdigest()
-            pending.append(Event("contact.imported", cid, now, f"import:{digest[:32]}", props))
-        except BadInput as exc:
-            report.errors.append((no, str(exc)))
-        if len(pending) >= BATCH:
-            _flush(store, pending, report)
-        if progress is not None and (done % 500 == 0 or done == len(rows)):
-            progress(done, len(rows))
-    _flush(store, pending, report)
+    for start in range(0, len(rows), BATCH):
+        part = rows[start:start + BATCH]
+        records: list[tuple[int, dict[str, Any] | BadInput]] = []
+        for no, row in part:
+            try:
+                if isinstance(row, BadInput):
+                    raise row
+                records.append((no, record(row, mapping)))
+            except BadInput as exc:
+                records.append((no, exc))
+        # rows without an id are matched to contacts by email: one lookup for the chunk
+        known = ids_for_emails(store, [r["email"] for _, r in records
+                                       if isinstance(r, dict) and "id" not in r])
+        for done, (no, props) in enumerate(records, start + 1):
+            if isinstance(props, BadInput):
+                report.errors.append((no, str(props)))
+            else:
+                cid = props.pop("id", None) or known.get(props["email"], props["email"])
+                digest = hashlib.sha256(
+                    json.dumps([cid, props], sort_keys=True).encode()).hexdigest()
+                pending.append(Event("contact.imported", cid, now, f"import:{digest[:32]}",
+                                     props))
+            if progress is not None and (done % 500 == 0 or done == len(rows)):
+                progress(done, len(rows))
+        _flush(store, pending, report)
     return report
 
 
@@ -183,12 +196,20 @@ def _flush(store: Store, pending: list[Event], report: Report) -> None:
     pending.clear()
 
 
-def store_id_for_email(store: Store, email: str) -> str:
-    """The id of the contact with this email, or the email itself for a new contact."""
-    from nurtura.store import admin
-
-    found, _ = admin.search_contacts(store, email=email, limit=1)
-    return found[0].id if found else email
+def ids_for_emails(store: Store, emails: Sequence[str]) -> dict[str, str]:
+    """Lower-cased email → the id of the contact with that email (the smallest id if
+    several), for the emails that are known; one query for all of them."""
+    wanted = sorted({e.lower() for e in emails})
+    out: dict[str, str] = {}
+    with store.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            email = func.lower(contacts.c.email)
+            for cid, addr in conn.execute(
+                select(contacts.c.id, email).where(email.in_(wanted[i:i + 500]))
+                .order_by(contacts.c.id)
+            ):
+                out.setdefault(addr, cid)
+    return out
 
 
 def export_rows(contacts: Iterable[Contact]) -> Iterator[dict[str, Any]]:

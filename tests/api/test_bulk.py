@@ -97,3 +97,21 @@ def test_a_csv_that_cannot_be_read_ends_the_job_with_a_reason(server: Server) ->
             time.sleep(0.02)
         assert state["status"] == "failed"
         assert "not a readable CSV file" in state["errors"][0]["reason"]
+
+
+def test_rows_without_an_id_join_the_contact_with_that_email_whatever_its_case(
+        tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'n.db'}"
+    runner = CliRunner()
+    known = tmp_path / "known.jsonl"
+    known.write_text(json.dumps({"id": "crm-7", "email": "Ann@Example.com"}) + "\n")
+    assert runner.invoke(app, ["contacts", "import", str(known), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["worker", "--once", "--db", db]).exit_code == 0
+    src = tmp_path / "list.csv"
+    src.write_text("email,tags\nann@example.com,Buyers\nnew@example.com,Leads\n")
+    assert runner.invoke(app, ["contacts", "import", str(src), "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["worker", "--once", "--db", db]).exit_code == 0
+    rows = [json.loads(x) for x in runner.invoke(
+        app, ["contacts", "export", "--db", db]).output.splitlines()]
+    assert [(r["id"], r["tags"]) for r in rows] == [("crm-7", ["Buyers"]),
+                                                   ("new@example.com", ["Leads"])]
