@@ -624,6 +624,8 @@ function Editor({ record, catalog, initialView }: { record: ProcessRecord; catal
                   onConnectEnd={onConnectEnd}
                   onClickConnectStart={tappedHandle}
                   onClickConnectEnd={tappedHandle}
+                  // a tap on the step already selected (by a link drawn from it) opens it too
+                  onNodeClick={openSheet}
                   onDelete={onDelete}
                   onNodeDragStop={onNodeDragStop}
                   isValidConnection={isValidConnection}
