@@ -215,8 +215,9 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
     import threading
 
     from nurtura.clock import clock_from_env
-    from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
-    from nurtura.runtime.worker import Worker, WorkerThread
+    from nurtura.runtime import loops
+    from nurtura.runtime.delivery import send_at_delivery
+    from nurtura.runtime.worker import Worker
 
     clock = clock_from_env()
     store = Store(db)  # brings the schema up to date first
@@ -224,35 +225,25 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
         worker = Worker(send_at_delivery(store), clock, batch_size=batch)
         out.print(f"handled {worker.drain()} contacts")
         return
-    with store.worker_lock():
-        thread = WorkerThread(db, clock, poll=poll, batch_size=batch)
-        send_at_delivery(thread.store)
-        loops: list[Any] = [thread]
-        if deliver:
-            loops.append(DeliveryThread(db, clock, wake=thread.wakeup.set))
-        if store.shared:
-            from nurtura.runtime.notify import OUTBOX, WORK, Listener
-
-            wake = {WORK: thread.wakeup, **({OUTBOX: loops[1].wakeup} if deliver else {})}
-            loops.append(Listener(db, wake))
-        if metrics:
-            _serve_worker_metrics(metrics)
-        done = threading.Event()
-
-        def stop(*_: Any) -> None:
-            done.set()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        err.print(f"worker on {db}; Ctrl-C to stop")
-        for loop in loops:
-            loop.start()
-        while not done.wait(1.0):
-            pass
-        err.print("stopping: finishing the batch in hand")
-        for loop in reversed(loops):  # the listener, then delivery, then the worker
-            loop.stop()
     store.close()
+    running = loops.worker_loops(db, clock, deliver=deliver, poll=poll, batch_size=batch)
+    if metrics:
+        _serve_worker_metrics(metrics)
+    done = threading.Event()
+
+    def stop(*_: Any) -> None:
+        done.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    def wait() -> bool:
+        if done.wait(1.0):
+            err.print("stopping: finishing the batch in hand")
+            return False
+        return True
+
+    loops.run(running, wait, lambda: err.print(f"worker on {db}; Ctrl-C to stop"))
 
 
 def _serve_worker_metrics(where: str) -> None:

@@ -13,11 +13,9 @@ from typing import Any
 import uvicorn
 
 from nurtura.api.app import create_app
-from nurtura.clock import Clock, clock_from_env
+from nurtura.clock import clock_from_env
 from nurtura.errors import NurturaError
-from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
-from nurtura.runtime.notify import OUTBOX, WORK, Listener
-from nurtura.runtime.worker import WorkerThread
+from nurtura.runtime import loops
 from nurtura.store.sql import Store
 
 log = logging.getLogger("nurtura.serve")
@@ -28,34 +26,20 @@ def background(url: str, wakeup: Any, stop: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
-    clock = clock_from_env()
-    worker = WorkerThread(url, clock, wakeup=wakeup)
-    try:
-        with worker.store.worker_lock():  # SQLite: one worker per file
-            _run(url, clock, worker, wakeup, stop)
-    except NurturaError as exc:
-        log.error("no worker in this process: %s", exc)
-        worker.close()
-
-
-def _run(url: str, clock: Clock, worker: WorkerThread, wakeup: Any, stop: Any) -> None:
-    send_at_delivery(worker.store)
-    delivery = DeliveryThread(url, clock, wake=wakeup.set)
-    listener = None
-    if worker.store.shared:  # events ingested by other API processes, other machines
-        listener = Listener(url, {WORK: wakeup, OUTBOX: delivery.wakeup})
-        listener.start()
-    worker.start()
-    delivery.start()
     parent = os.getppid()
-    while not stop.wait(1.0):
+
+    def wait() -> bool:
+        if stop.wait(1.0):
+            return False
         if os.getppid() != parent:  # the API process died without telling us: stop too
             log.warning("the API process is gone; stopping the worker")
-            break
-    if listener is not None:
-        listener.stop()
-    delivery.stop()  # finish the batch in hand, then release
-    worker.stop()
+            return False
+        return True
+
+    try:
+        loops.run(loops.worker_loops(url, clock_from_env(), wakeup=wakeup), wait)
+    except NurturaError as exc:  # SQLite: another worker runs on this file
+        log.error("no worker in this process: %s", exc)
 
 
 def serve(url: str, host: str = "127.0.0.1", port: int = 8000, worker: bool = True) -> None:
