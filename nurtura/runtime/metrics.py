@@ -56,9 +56,10 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         now = codec.ms(self.clock.now())
         with self.store.engine.connect() as conn:
-            enabled = list(conn.execute(select(processes.c.id).where(processes.c.enabled))
-                           .scalars())
-            names = dict(conn.execute(select(processes.c.id, processes.c.name)).all())
+            procs = conn.execute(
+                select(processes.c.id, processes.c.name, processes.c.enabled)).all()
+            enabled = [p.id for p in procs if p.enabled]
+            names = {p.id: p.name for p in procs}
             ev_n, ev_min = conn.execute(
                 select(func.count(), func.min(events.c.ts))
                 .where(events.c.pending, events.c.ts <= now)).one()
