@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from nurtura.engine.state import ACTIVE, Contact
 from nurtura.errors import BadInput, Conflict
 from nurtura.store import codec, dialect
+from nurtura.store import history as hist_codec
 from nurtura.store.schema import (
     contacts,
     deliveries,
@@ -153,24 +155,25 @@ def _reached(store: Store, process_id: int, node: str, cursor: str | None,
              limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """Runs whose history names `node`, newest first.
 
-    The history column is the run's compact JSON (`[[seconds, {"node": ID, …}, …], …]`,
-    every step's entry starting with its node), so SQL narrows the runs of the process to
-    those whose text contains `{"node":"ID"` (LIKE, the same on SQLite and PostgreSQL; a
-    keyset on (started_at, id), never OFFSET) and Python confirms each candidate and reads
-    when the run first got there. Also counted: the run standing at the node now (its
-    history may be truncated), and, at the process's first trigger, runs whose history names
-    no trigger (start_process puts a contact in after the first trigger without noting it).
+    The history column is the run's compact JSON (store/history.py: `[[seconds, {"n": ID,
+    …}, …], …]`, every step's entry starting with its node), so SQL narrows the runs of the
+    process to those whose text contains `{"n":"ID"` or `{"node":"ID"` (LIKE, the same on
+    SQLite and PostgreSQL; a keyset on (started_at, id), never OFFSET) and Python confirms
+    each candidate and reads when the run first got there. Also counted: the run standing at
+    the node now (its history may be truncated), and, at the process's first trigger, runs
+    whose history names no trigger (start_process puts a contact in after the first trigger
+    without noting it).
     No index serves the text match: a page reads the process's runs until it has `limit`.
     """
     doc = _current_doc(store, process_id)
     triggers = [k for k, n in doc.get("nodes", {}).items()
                 if isinstance(n, dict) and n.get("type") == "trigger"]
-    named = runs.c.hist.like(_like_node(node), escape="\\")
+    named = _names(node)
     cond = or_(runs.c.node == node, named)
     entry = bool(triggers) and node == triggers[0]
     if entry:
         cond = or_(cond, runs.c.hist.is_(None),
-                   ~or_(*(runs.c.hist.like(_like_node(t), escape="\\") for t in triggers)))
+                   ~or_(*(_names(t) for t in triggers)))
     found: list[dict[str, Any]] = []
     after = _cursor(cursor) if cursor is not None else None
     while True:
@@ -184,7 +187,7 @@ def _reached(store: Store, process_id: int, node: str, cursor: str | None,
             rows = conn.execute(q).all()
         for i, r in enumerate(rows):
             after = (r.started_at, r.id)
-            items = json.loads(r.hist) if r.hist else []
+            items = hist_codec.decode_text(r.hist, r.started_at)
             since = _first_at(items, node)
             if since is None and r.node == node:
                 since = r.node_since
@@ -200,8 +203,13 @@ def _reached(store: Store, process_id: int, node: str, cursor: str | None,
             return found, None
 
 
-def _like_node(node: str) -> str:
-    text = '{"node":' + codec.dumps(node)
+def _names(node: str) -> ColumnElement[bool]:
+    """The history text names `node`: in a stored entry's short or long form."""
+    return or_(*(runs.c.hist.like(_like(f'{{"{key}":' + codec.dumps(node)), escape="\\")
+                 for key in hist_codec.NODE_KEYS))
+
+
+def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 

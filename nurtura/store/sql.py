@@ -23,6 +23,7 @@ from nurtura.errors import NurturaError, UnknownProcess
 from nurtura.model.process import SplitNode
 from nurtura.model.validate import Process, load_process
 from nurtura.store import codec, dialect, migrate
+from nurtura.store import history as hist_codec
 from nurtura.store.bulk import CHUNK, Queries, padded
 from nurtura.store.schema import (
     contacts,
@@ -485,7 +486,7 @@ class Store:
                 select(runs).where(runs.c.contact_id == contact_id)
                 .order_by(runs.c.started_at, runs.c.id)
             ).all()
-        return [(codec.run_from_row(r), json.loads(r.hist) if r.hist else []) for r in rows]
+        return [(codec.run_from_row(r), hist_codec.decode_text(r.hist, r.started_at)) for r in rows]
 
     def outbox_items(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -501,17 +502,19 @@ class Store:
 
 
 def _merge_history(batch: Batch, step: Step) -> dict[str, str]:
-    """Append this batch's history entries to each run's stored history (compact JSON).
+    """Append this batch's history entries to each run's stored history (store/history.py).
 
     The stored text is our own compact JSON, so appending is text work: only a history that
     might pass HISTORY_LIMIT is parsed and truncated (each stored item, `[seconds, …]`, is at
     least 3 characters plus a comma, which bounds how many items the text can hold).
     """
-    new: dict[str, list[Any]] = defaultdict(list)
+    new: dict[str, list[tuple[int, list[dict[str, Any]]]]] = defaultdict(list)
     for h in step.history:
-        new[h.run_id].append([int(h.at.timestamp() * 1000) // 1000, *h.entries])
+        new[h.run_id].append((int(h.at.timestamp() * 1000) // 1000, h.entries))
     out = {}
-    for rid, items in new.items():
+    for rid, pairs in new.items():
+        run = step.runs.get(rid) or _find_run(batch, rid)
+        items = hist_codec.encode_items(pairs, int(run.started_at.timestamp() * 1000) // 1000)
         old = batch.hist_text.get(rid)
         if old and old != "[]" and (len(old) - 1) // 4 + len(items) <= HISTORY_LIMIT:
             out[rid] = old[:-1] + "," + codec.dumps(items)[1:]
@@ -521,3 +524,10 @@ def _merge_history(batch: Batch, step: Step) -> dict[str, str]:
             merged = [["truncated", len(merged) - HISTORY_LIMIT], *merged[-HISTORY_LIMIT:]]
         out[rid] = codec.dumps(merged)
     return out
+
+
+def _find_run(batch: Batch, rid: str) -> Run:
+    for runs_ in batch.runs.values():
+        if rid in runs_:
+            return runs_[rid]
+    raise KeyError(f"history for run {rid}, which is neither in the step nor the batch")
