@@ -462,7 +462,8 @@ def _count(db: str, prefix: str) -> tuple[int, int]:
     try:
         total, handled = conn.execute(
             "SELECT count(*), count(*) FILTER (WHERE pending IS NULL) FROM events "
-            "WHERE message_id >= ? AND message_id < ?", (prefix + "-", prefix + ".")
+            "WHERE message_id >= ? AND message_id < ?",  # stored as UTF-8 bytes (codec.mid_bytes)
+            ((prefix + "-").encode(), (prefix + ".").encode())
         ).fetchone()
     finally:
         conn.close()

@@ -87,7 +87,8 @@ class Bulk:
 
 
 _ARRAY_TYPES = {"VARCHAR": "text", "TEXT": "text", "BIGINT": "bigint", "INTEGER": "int4",
-                "BOOLEAN": "bool", "FLOAT": "float8", "DOUBLE PRECISION": "float8"}
+                "BOOLEAN": "bool", "FLOAT": "float8", "DOUBLE PRECISION": "float8",
+                "BYTEA": "bytea"}
 
 
 _PG: Any = postgresql.dialect()  # type: ignore[no-untyped-call]

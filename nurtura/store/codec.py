@@ -200,14 +200,41 @@ def run_from_row(row: Any) -> Run:
     return run_from_values([getattr(row, k) for k in RUN_COLS[:-1]])
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def mid_bytes(mid: str) -> bytes:
+    """A message id as stored (`events.message_id`, migration 0009): a UUID in its canonical
+    text form (36 characters, lower case, as the server libraries of Segment and most
+    backends make them) as its 16 bytes; any other id as its UTF-8 bytes, with 0xFF added
+    when those are exactly 16 long (0xFF never occurs in UTF-8, so every stored value reads
+    back as the one id it was made from)."""
+    if (len(mid) == 36 and mid[8] == mid[13] == mid[18] == mid[23] == "-"
+            and _HEX.issuperset(h := mid.replace("-", "")) and len(h) == 32):
+        return bytes.fromhex(h)
+    raw = mid.encode()
+    return raw + b"\xff" if len(raw) == 16 else raw
+
+
+def mid_text(raw: bytes | None) -> str:
+    """The message id `mid_bytes` stored ('' for none)."""
+    if not raw:
+        return ""
+    raw = bytes(raw)
+    if len(raw) == 16:
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return (raw[:-1] if raw[-1] == 0xFF else raw).decode()
+
+
 def event_from_values(v: Sequence[Any]) -> Event:
     """An Event from a row in EVENT_READ_COLS order (the row id is v[0])."""
-    return Event(v[2], v[1], _from_ts(v[3] / 1000, UTC), v[5] or "",
+    return Event(v[2], v[1], _from_ts(v[3] / 1000, UTC), mid_text(v[5]),
                  _decode(v[4]) if v[4] else {})
 
 
 def event_from_row(row: Any) -> Event:
-    return Event(row.name, row.contact_id, dt(row.ts), row.message_id or "",
+    return Event(row.name, row.contact_id, dt(row.ts), mid_text(row.message_id),
                  _decode(row.props) if row.props else {})
 
 
@@ -215,7 +242,7 @@ def event_values(e: Event, pending: bool | None, keep_id: bool = True) -> tuple[
     """The events row in EVENT_COLS order; emitted events are stored without message id."""
     return (e.contact_id, e.name, ms(e.timestamp),
             _encode(e.properties) if e.properties else None,
-            e.message_id if keep_id else None, pending)
+            mid_bytes(e.message_id) if keep_id else None, pending)
 
 
 def event_row(e: Event, pending: bool | None, keep_id: bool = True) -> dict[str, Any]:

@@ -112,7 +112,8 @@ def _merge(counts: Iterable[tuple[int, str, str, int]]) -> list[tuple[int, str, 
 
 def _event_row(e: Event) -> tuple[Any, ...]:
     return (e.contact_id, e.name, codec.ms(e.timestamp),
-            codec.dumps(e.properties) if e.properties else None, e.message_id, True)
+            codec.dumps(e.properties) if e.properties else None, codec.mid_bytes(e.message_id),
+            True)
 
 
 def _row(r: Any) -> Claimed:
@@ -269,7 +270,7 @@ class Outbox:
             conn.execute(self._events, [
                 {"contact_id": e.contact_id, "name": e.name, "ts": codec.ms(e.timestamp),
                  "props": codec.dumps(e.properties) if e.properties else None,
-                 "message_id": e.message_id, "pending": True} for e in evs])
+                 "message_id": codec.mid_bytes(e.message_id), "pending": True} for e in evs])
 
     # -- what a batch needs ---------------------------------------------------------------
 
@@ -287,8 +288,8 @@ class Outbox:
         """Put into each row's payload the event its step referenced by message id
         (`event_id`, see engine/actions.py), as templates see it. An event erased since
         (GDPR) leaves `event` out, as for a step that no event caused."""
-        wanted = sorted({(r.contact_id, str(r.payload["event_id"])) for r in rows
-                         if "event_id" in r.payload})
+        wanted = sorted({(r.contact_id, codec.mid_bytes(str(r.payload["event_id"])))
+                         for r in rows if "event_id" in r.payload})
         if not wanted:
             return
         found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -300,8 +301,8 @@ class Outbox:
                     .where(tuple_(events.c.contact_id, events.c.message_id)
                            .in_(wanted[i:i + 500]))
                 ):
-                    found[(row.contact_id, row.message_id)] = event_json(
-                        codec.event_from_row(row))
+                    event = codec.event_from_row(row)
+                    found[(row.contact_id, event.message_id)] = event_json(event)
         for r in rows:
             ref = r.payload.pop("event_id", None)
             if ref is not None and (r.contact_id, str(ref)) in found:

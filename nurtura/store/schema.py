@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -63,7 +64,7 @@ events = Table(
     Column("name", String(200), nullable=False),
     Column("ts", BigInteger, nullable=False),
     Column("props", Text, nullable=True),
-    Column("message_id", String(200), nullable=True),
+    Column("message_id", LargeBinary, nullable=True),  # codec.mid_bytes (migration 0009)
     Column("pending", Boolean, nullable=True),
 )
 # Every per-contact table is keyed by contact id (a sharded PostgreSQL distributes them by
