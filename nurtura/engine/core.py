@@ -370,7 +370,7 @@ class Advance:
                 self._note(run, at, {"node": nid, "delay": "passed"})
                 return node.next
             run.wake_at = due
-            self._note(run, at, {"node": nid, "until": timing.iso(due)})
+            self._note(run, at, {"node": nid, "until": due})  # read as ISO text
             return ""
         if isinstance(node, SplitNode):
             branch = self._branch(run, dep, nid, node, at)

@@ -11,7 +11,8 @@ is mostly its history and the database holds millions of them:
 - an item's seconds are counted from the run's start (`runs.started_at`): `[0, …]`;
 - the engine's keys are one letter (`node` → `n`, `event` → `e`, …, table below), so an
   entry starts `{"n":` (what `admin._reached` searches for with LIKE);
-- `until` is the seconds from the item's instant to the due instant (`"u":604800`).
+- `until` is the seconds from the item's instant to the due instant (`"u":604800`); the
+  engine notes it as a datetime, read back as `timing.iso` text.
 
 An entry holding a key that is itself one of the short names (none of the engine's do,
 but an action's parameters are open-ended) is stored as read, with its long `node` key;
@@ -43,15 +44,25 @@ def _iso_seconds(text: str) -> int:
 
 
 def encode_entry(entry: dict[str, Any], at: int) -> dict[str, Any]:
-    """One engine entry as stored; `at` is the item's epoch seconds."""
-    if any(k in LONG for k in entry):
-        return entry  # stored as read (decoding sees `node`, not `n`, and leaves it)
+    """One engine entry as stored; `at` is the item's epoch seconds. The engine notes a
+    delay's `until` as a datetime (format 1 stored, and the migration reads, ISO text)."""
     out = {}
     for k, v in entry.items():
-        if k == "until" and isinstance(v, str):
-            v = _iso_seconds(v) - at
-        out[SHORT.get(k, k)] = v
+        short = SHORT.get(k)
+        if short is None:
+            if k in LONG:
+                return _as_read(entry)  # a key that is itself a short name: stored as read
+            out[k] = v
+            continue
+        if short == "u":
+            v = (int(v.timestamp()) if isinstance(v, datetime) else _iso_seconds(v)) - at
+        out[short] = v
     return out
+
+
+def _as_read(entry: dict[str, Any]) -> dict[str, Any]:
+    until = entry.get("until")
+    return {**entry, "until": timing.iso(until)} if isinstance(until, datetime) else entry
 
 
 def decode_entry(entry: Any, at: int) -> Any:
