@@ -15,8 +15,9 @@ a clock file (NURTURA_CLOCK_FILE), woken by NOTIFY.
 The floor: the rows the phase wrote (`SELECT * FROM t EXCEPT SELECT * FROM <t before>`) are
 COPYed into tables of the same columns with no index, primary key or constraint, in a
 second database; best of three. Size: the bytes of Nurtura's tables with their indexes and
-TOAST (pg_total_relation_size) after a plain VACUUM, divided by N — bytes per waiting run
-(W2 start) and per finished run (W1). See docs/benchmarks.md.
+TOAST (pg_total_relation_size) after a plain VACUUM: what the phase added, divided by N —
+bytes per waiting run (W2 start) and per finished run (W1) — and all of it (contacts
+included) divided by N. See docs/benchmarks-postgresql.md.
 """
 
 from __future__ import annotations
@@ -119,7 +120,14 @@ class Run:
         for part in contacts(self.n, tagged):
             self.store.put_contacts(part)
         self.sql("VACUUM ANALYZE")
+        self.last_bytes = sum(self.sizes().values())
         self.snapshot()
+
+    def sizes(self) -> dict[str, int]:
+        """Bytes of each of Nurtura's tables with its indexes and TOAST."""
+        return dict(self.sql(
+            "SELECT relname::text, pg_total_relation_size(oid) FROM pg_class "
+            f"WHERE relname IN ({', '.join(repr(t) for t in TABLES)})"))
 
     def sql(self, text: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.libpq, autocommit=True) as conn:
@@ -187,9 +195,9 @@ class Run:
                "postgres": cpu_seconds(postgres_pids()) - cpu0[1],
                "ingest": time.process_time() - cpu0[2]}
         self.sql("VACUUM")
-        sizes = dict(self.sql(
-            "SELECT relname::text, pg_total_relation_size(oid) FROM pg_class "
-            f"WHERE relname IN ({', '.join(repr(t) for t in TABLES)})"))
+        sizes = self.sizes()
+        total_bytes = sum(sizes.values())
+        growth, self.last_bytes = total_bytes - self.last_bytes, total_bytes
         # every heap and index of those tables on its own (TOAST with its table)
         parts = dict(self.sql(
             "SELECT c.relname::text, pg_relation_size(c.oid) + COALESCE(pg_total_relation_size("
@@ -197,7 +205,8 @@ class Run:
             "i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid WHERE "
             f"COALESCE(t.relname, c.relname) IN ({', '.join(repr(t) for t in TABLES)})"))
         self.out["phases"][name] = {"s": total, "ingest_s": ingest, "cpu": cpu,
-                                    "bytes": sum(sizes.values()), "tables": sizes,
+                                    "bytes": total_bytes, "growth_bytes": growth,
+                                    "tables": sizes,
                                     "parts": parts,
                                     "counts": self.store.table_counts(),
                                     "floor": self.floor()}
@@ -293,26 +302,29 @@ def report(results: list[dict[str, Any]]) -> None:
     table = Table(title="Nurtura on PostgreSQL: contacts/s through ingest + k workers; ratio "
                         "= Nurtura ÷ COPY floor, same run (target ≥ 15% with 1 worker)")
     for col in ("workload", "N", "workers", "Nurtura/s", "floor/s", "ratio", "lag of last s",
-                "DB bytes/run"):
+                "bytes/run", "all/N"):
         table.add_column(col, justify="left" if col == "workload" else "right")
     for r in results:
         n = r["n"]
         for name, ph in r["phases"].items():
             ratio = ph["floor"]["s"] / ph["s"]
-            per = ph["bytes"] / n
+            per = ph["growth_bytes"] / n
             size = f"{per:,.0f}"
             if name == "start":
                 size += " ✓" if per <= WAITING_TARGET else " ✗"
             table.add_row(LABELS[name], f"{n:,}", str(r["workers"]), f"{n / ph['s']:,.0f}",
                           f"{n / ph['floor']['s']:,.0f}",
                           f"{ratio:.1%}" + (" ✓" if ratio >= RATIO_TARGET else " ✗"),
-                          f"{ph['s']:.1f}" if name == "fire" else "—", size)
+                          f"{ph['s']:.1f}" if name == "fire" else "—", size,
+                          f"{ph['bytes'] / n:,.0f}")
     console = Console(width=130)
     console.print(table)
     with psycopg.connect(ADMIN) as conn:
         version = conn.execute("SHOW server_version").fetchone()
     console.print(f"machine: {os.cpu_count()} CPUs; PostgreSQL {version[0] if version else '?'}"
-                  f"; worker batch {results[0]['batch']}; floor best of {FLOOR_TRIES}")
+                  f"; worker batch {results[0]['batch']}; floor best of {FLOOR_TRIES}. bytes/run: "
+                  "what the phase added to Nurtura's tables and indexes (after a plain VACUUM) ÷ "
+                  "N, not the contacts loaded before; all/N: every byte of them ÷ N")
     for r in results:
         if "early" in r:
             console.print(f"W2 N={r['n']:,} k={r['workers']}: messages before the first "
