@@ -13,13 +13,17 @@ from tests.pg import fresh_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, not migrated: a SQLite file, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
-        s = Store(f"sqlite:///{tmp_path / 'test.db'}")
-        yield s
-        s.close()
+        yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     with fresh_database() as url:
-        s = Store(url)
-        yield s
-        s.close()
+        yield url
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = Store(db_url)
+    yield s
+    s.close()

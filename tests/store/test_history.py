@@ -4,12 +4,10 @@ noted it; migration 0008 rewrites older histories both ways."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +21,6 @@ from nurtura.runtime.worker import Worker
 from nurtura.store import history, migrate
 from nurtura.store.schema import runs
 from nurtura.store.sql import Store
-from tests.pg import fresh_database
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 START = int(T0.timestamp())
@@ -75,15 +72,6 @@ def test_a_waiting_run_stores_its_history_in_format_2(tmp_path: Path) -> None:
     store.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    with fresh_database() as u:
-        yield u
-
-
 OLD = [
     [START, {"node": "t", "event": "go"}, {"node": "w", "wait": ["done"]}],
     [START + 300, {"node": "w", "event": "done"},
@@ -92,8 +80,8 @@ OLD = [
 ]
 
 
-def test_migration_0008_rewrites_older_histories_both_ways(url: str) -> None:
-    store = Store(url, upgrade=False)
+def test_migration_0008_rewrites_older_histories_both_ways(db_url: str) -> None:
+    store = Store(db_url, upgrade=False)
     migrate.upgrade(store.engine, "0007")
     old_text = json.dumps(OLD, separators=(",", ":"))
     row = {"id": "r1", "contact_id": "c1", "process_id": 1, "status": "active", "node": "d",

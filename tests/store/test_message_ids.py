@@ -4,11 +4,8 @@ text it came in as; a canonical UUID takes 16 bytes; migration 0009 converts bot
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,7 +15,6 @@ from nurtura.engine.state import Event
 from nurtura.store import codec, migrate
 from nurtura.store.schema import events
 from nurtura.store.sql import Store
-from tests.pg import fresh_database
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -54,17 +50,8 @@ def test_a_canonical_uuid_takes_16_bytes() -> None:
     assert codec.mid_bytes(ODD[5]) == b"exactly16chars!!\xff"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'm.db'}"
-        return
-    with fresh_database() as u:
-        yield u
-
-
-def test_ids_stay_unique_per_contact_and_read_back(url: str) -> None:
-    store = Store(url)
+def test_ids_stay_unique_per_contact_and_read_back(db_url: str) -> None:
+    store = Store(db_url)
     evs = [Event("go", "c1", T0, m) for m in ODD]
     assert store.ingest(evs) == len(ODD)
     assert store.ingest(evs) == 0  # the same ids again: nothing new
@@ -74,8 +61,8 @@ def test_ids_stay_unique_per_contact_and_read_back(url: str) -> None:
     store.close()
 
 
-def test_migration_0009_converts_stored_ids_both_ways(url: str) -> None:
-    store = Store(url, upgrade=False)
+def test_migration_0009_converts_stored_ids_both_ways(db_url: str) -> None:
+    store = Store(db_url, upgrade=False)
     migrate.upgrade(store.engine, "0008")
     with store.engine.begin() as conn:
         conn.execute(text("INSERT INTO events (contact_id, name, ts, message_id, pending) "

@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from nurtura.store.sqlite_ddl import rebuild_table
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -27,37 +29,9 @@ _MID = sa.text("message_id IS NOT NULL")
 
 def _rekey_sqlite(table: str, key: list[str]) -> None:
     """SQLite cannot change a primary key in place: a copy with the new key, same rows."""
-    bind = op.get_bind()
-    sql = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ).scalar_one()
-    indexes = [r[0] for r in bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT "
-        "NULL", (table,))]
-    body = sql[sql.index("(") + 1: sql.rindex(")")]
-    parts = [p for p in _split(body) if not p.strip().upper().startswith("PRIMARY KEY")]
-    parts.append(f"PRIMARY KEY ({', '.join(key)})")
-    op.execute(f"CREATE TABLE {table}_rekeyed ({', '.join(parts)})")
-    op.execute(f"INSERT INTO {table}_rekeyed SELECT * FROM {table}")
-    op.execute(f"DROP TABLE {table}")
-    op.execute(f"ALTER TABLE {table}_rekeyed RENAME TO {table}")
-    for ddl in indexes:
-        op.execute(ddl)
-
-
-def _split(body: str) -> list[str]:
-    """The comma-separated items of a CREATE TABLE body (commas inside parentheses kept)."""
-    out, depth, cur = [], 0, ""
-    for ch in body:
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        cur += ch
-    out.append(cur)
-    return [p.strip() for p in out]
+    rebuild_table(op, table, lambda items: [
+        *(p for p in items if not p.upper().startswith("PRIMARY KEY")),
+        f"PRIMARY KEY ({', '.join(key)})"])
 
 
 def _rekey(table: str, key: list[str]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from alembic import op
 
 from nurtura.store.codec import mid_bytes, mid_text
+from nurtura.store.sqlite_ddl import rebuild_table
 
 revision = "0009"
 down_revision = "0008"
@@ -37,41 +38,12 @@ _TO_TEXT = """CASE
 
 def _sqlite_rewrite(name: str, fn: Any, decl: str) -> None:
     """SQLite cannot change a column's type in place: a copy of `events` with the column
-    declared `decl` and every value converted by `fn`, its indexes made again as they were."""
-    bind = op.get_bind()
-    raw: Any = bind.connection.driver_connection  # the sqlite3 connection
+    declared `decl` and every value converted by `fn`."""
+    raw: Any = op.get_bind().connection.driver_connection  # the sqlite3 connection
     raw.create_function(name, 1, lambda v: None if v is None else fn(v), deterministic=True)
-    sql = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").scalar_one()
-    indexes = [r[0] for r in bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS "
-        "NOT NULL")]
-    cols = [r[1] for r in bind.exec_driver_sql("PRAGMA table_info(events)")]
-    body = sql[sql.index("(") + 1: sql.rindex(")")]
-    parts = [f"message_id {decl}" if p.split()[0].strip('"') == "message_id" else p
-             for p in _split(body)]
-    select = ", ".join(f"{name}(message_id)" if c == "message_id" else c for c in cols)
-    op.execute(f"CREATE TABLE events_new ({', '.join(parts)})")
-    op.execute(f"INSERT INTO events_new ({', '.join(cols)}) SELECT {select} FROM events")
-    op.execute("DROP TABLE events")
-    op.execute("ALTER TABLE events_new RENAME TO events")
-    for ddl in indexes:
-        op.execute(ddl)
-
-
-def _split(body: str) -> list[str]:
-    """The comma-separated items of a CREATE TABLE body (commas inside parentheses kept)."""
-    out, depth, cur = [], 0, ""
-    for ch in body:
-        if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        cur += ch
-    out.append(cur)
-    return [p.strip() for p in out]
+    rebuild_table(op, "events", lambda items: [
+        f"message_id {decl}" if p.split()[0].strip('"') == "message_id" else p for p in items],
+        {"message_id": f"{name}(message_id)"})
 
 
 def upgrade() -> None:
