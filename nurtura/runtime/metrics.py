@@ -21,7 +21,7 @@ from sqlalchemy import func, literal_column, select
 
 from nurtura.clock import Clock
 from nurtura.store import codec
-from nurtura.store.schema import events, outbox, processes, runs, stats
+from nurtura.store.schema import inbox, outbox, processes, runs, stats
 from nurtura.store.sql import Store
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -61,8 +61,7 @@ class DatabaseCollector(Collector):
             enabled = [p.id for p in procs if p.enabled]
             names = {p.id: p.name for p in procs}
             ev_n, ev_min = conn.execute(
-                select(func.count(), func.min(events.c.ts))
-                .where(events.c.pending, events.c.ts <= now)).one()
+                select(func.count(), func.min(inbox.c.ts)).where(inbox.c.ts <= now)).one()
             run_n, run_min = conn.execute(
                 select(func.count(), func.min(runs.c.wake_at))
                 .where(runs.c.wake_at.isnot(None), runs.c.wake_at <= now,

@@ -21,6 +21,7 @@ from nurtura.store.schema import (
     contacts,
     deliveries,
     events,
+    inbox,
     outbox,
     process_versions,
     processes,
@@ -279,6 +280,7 @@ def erase_contact(store: Store, contact_id: str) -> bool:
     with store.engine.begin() as conn:
         dialect.lock_contact(conn, contact_id)
         n = conn.execute(delete(contacts).where(contacts.c.id == contact_id)).rowcount
+        conn.execute(delete(inbox).where(inbox.c.contact_id == contact_id))
         n += conn.execute(delete(events).where(events.c.contact_id == contact_id)).rowcount
         n += conn.execute(delete(runs).where(runs.c.contact_id == contact_id)).rowcount
         n += conn.execute(delete(outbox).where(outbox.c.contact_id == contact_id)).rowcount

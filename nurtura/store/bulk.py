@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, null, select, update
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Insert
 
 from nurtura.store import codec, dialect
-from nurtura.store.schema import contacts, events, outbox, runs, stats
+from nurtura.store.schema import contacts, events, inbox, outbox, runs, stats
 
 CHUNK = 500  # contact ids per IN (…) of the batch queries
 
@@ -131,9 +131,20 @@ class Queries:
 
     def __init__(self, engine: Engine) -> None:
         keys = [f"k{i}" for i in range(CHUNK)]
-        self.ingest = Bulk(engine, dialect.insert_ignore(
-            engine, events, ["contact_id", "message_id"], where=events.c.message_id.isnot(None)
-        ), codec.EVENT_COLS)
+        # Input events: stored once, a repeated message id ignored, and queued in `inbox`
+        # by the same statement (PostgreSQL: the insert's new rows feed the queue's insert;
+        # SQLite: the trigger `events_to_inbox`, migration 0010). Rows in EVENT_COLS order;
+        # returns how many were new.
+        store_inputs = dialect.insert_ignore(
+            engine, events, ["contact_id", "message_id"], where=events.c.message_id.isnot(None))
+        queued = None
+        if engine.dialect.name == "postgresql":
+            sql = str(store_inputs.compile(dialect=engine.dialect,
+                                           column_keys=list(codec.EVENT_COLS)))
+            queued = (f"WITH stored AS ({_unnest_insert(sql, events, codec.EVENT_COLS)} "
+                      "RETURNING contact_id, id, ts) INSERT INTO inbox (contact_id, event_id, "
+                      "ts) SELECT contact_id, id, ts FROM stored")
+        self.ingest = Bulk(engine, store_inputs, codec.EVENT_COLS, arrays=queued)
         self.put_contacts = Bulk(engine, dialect.upsert(
             engine, contacts, ["id"], ["email", "paid_total", "paid_count", "last_paid_at", "doc"]
         ), codec.CONTACT_COLS)
@@ -142,12 +153,12 @@ class Queries:
             [c for c in codec.RUN_COLS if c not in ("id", "contact_id", "started_at",
                                                      "process_id")],
         ), codec.RUN_COLS)
-        self.handled = Bulk(engine, update(events).where(
-            events.c.contact_id == bindparam("cid"), events.c.id == bindparam("eid"))
-            .values(pending=null()), ["cid", "eid"], arrays=(
-                "UPDATE events SET pending = NULL FROM unnest(%(cid)s::text[], "
-                "%(eid)s::bigint[]) AS h(cid, eid) WHERE events.contact_id = h.cid "
-                "AND events.id = h.eid") if engine.dialect.name == "postgresql" else None)
+        self.handled = Bulk(engine, delete(inbox).where(
+            inbox.c.contact_id == bindparam("cid"), inbox.c.event_id == bindparam("eid")),
+            ["cid", "eid"], arrays=(
+                "DELETE FROM inbox USING unnest(%(cid)s::text[], %(eid)s::bigint[]) AS "
+                "h(cid, eid) WHERE inbox.contact_id = h.cid AND inbox.event_id = h.eid"
+            ) if engine.dialect.name == "postgresql" else None)
         self.emitted = Bulk(engine, events.insert(), codec.EVENT_COLS)
         self.outbox = Bulk(engine, dialect.insert_ignore(engine, outbox, ["contact_id", "key"]),
                            codec.OUTBOX_COLS)
@@ -162,8 +173,9 @@ class Queries:
         self.pending = Bulk(
             engine,
             select(*[events.c[c] for c in codec.EVENT_READ_COLS])
-            .where(events.c.contact_id.in_(_keys()), events.c.pending,
-                   events.c.ts <= bindparam("at"))
-            .order_by(events.c.ts, events.c.id),
+            .select_from(inbox.join(events, and_(events.c.contact_id == inbox.c.contact_id,
+                                                 events.c.id == inbox.c.event_id)))
+            .where(inbox.c.contact_id.in_(_keys()), inbox.c.ts <= bindparam("at"))
+            .order_by(inbox.c.ts, inbox.c.event_id),
             [*keys, "at"],
         )

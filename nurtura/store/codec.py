@@ -47,7 +47,7 @@ _from_ts = datetime.fromtimestamp
 CONTACT_COLS = ("id", "created_at", "email", "paid_total", "paid_count", "last_paid_at", "doc")
 RUN_COLS = ("id", "contact_id", "process_id", "status", "node", "wake_at", "node_since",
             "started_at", "ended_at", "seq", "reason", "vars", "hist")
-EVENT_COLS = ("contact_id", "name", "ts", "props", "message_id", "pending")
+EVENT_COLS = ("contact_id", "name", "ts", "props", "message_id", "input")
 EVENT_READ_COLS = ("id", "contact_id", "name", "ts", "props", "message_id")
 OUTBOX_COLS = ("key", "contact_id", "run_id", "process_id", "node", "channel", "created_at",
                "payload", "status", "attempts", "next_at")
@@ -238,15 +238,17 @@ def event_from_row(row: Any) -> Event:
                  _decode(row.props) if row.props else {})
 
 
-def event_values(e: Event, pending: bool | None, keep_id: bool = True) -> tuple[Any, ...]:
-    """The events row in EVENT_COLS order; emitted events are stored without message id."""
+def event_values(e: Event, input_: bool | None, keep_id: bool = True) -> tuple[Any, ...]:
+    """The events row in EVENT_COLS order: an input of the worker (`input_`, queued in the
+    inbox as it is stored) or, with None, an event emitted by a step, stored as history
+    without its message id (`keep_id=False`)."""
     return (e.contact_id, e.name, ms(e.timestamp),
             _encode(e.properties) if e.properties else None,
-            mid_bytes(e.message_id) if keep_id else None, pending)
+            mid_bytes(e.message_id) if keep_id else None, input_)
 
 
-def event_row(e: Event, pending: bool | None, keep_id: bool = True) -> dict[str, Any]:
-    return dict(zip(EVENT_COLS, event_values(e, pending, keep_id), strict=True))
+def event_row(e: Event, input_: bool | None, keep_id: bool = True) -> dict[str, Any]:
+    return dict(zip(EVENT_COLS, event_values(e, input_, keep_id), strict=True))
 
 
 def outbox_values(o: OutboxItem) -> tuple[Any, ...]:

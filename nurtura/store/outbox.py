@@ -110,12 +110,6 @@ def _merge(counts: Iterable[tuple[int, str, str, int]]) -> list[tuple[int, str, 
     return [(*k, n) for k, n in sorted(merged.items())]  # key order: no deadlocks
 
 
-def _event_row(e: Event) -> tuple[Any, ...]:
-    return (e.contact_id, e.name, codec.ms(e.timestamp),
-            codec.dumps(e.properties) if e.properties else None, codec.mid_bytes(e.message_id),
-            True)
-
-
 def _row(r: Any) -> Claimed:
     return Claimed(r.key, r.contact_id, r.run_id, r.process_id, r.node, r.channel,
                    codec.dt(r.created_at), json.loads(r.payload), r.attempts)
@@ -128,8 +122,6 @@ class Outbox:
         self.store = store
         self.engine = store.engine
         self.pg = self.engine.dialect.name == "postgresql"
-        self._events = dialect.insert_ignore(self.engine, events, ["contact_id", "message_id"],
-                                             where=events.c.message_id.isnot(None))
         self._stats = dialect.increment(self.engine, stats, ["process_id", "node", "key"], "n")
         self._deliveries = dialect.upsert(self.engine, deliveries, ["contact_id", "key"],
                                           [c for c in DELIVERY_COLS
@@ -147,8 +139,6 @@ class Outbox:
             sent_at=func.coalesce(bindparam("t", type_=BigInteger), deliveries.c.sent_at)),
             ("s", "t", "e", "c", "k"))
         self._count = _Raw(e, self._stats, ("process_id", "node", "key", "n"))
-        self._emit = _Raw(e, self._events, ("contact_id", "name", "ts", "props", "message_id",
-                                            "pending"))
 
     # -- claiming -------------------------------------------------------------------------
 
@@ -239,7 +229,7 @@ class Outbox:
                 updates.append((d["status"], d.get("sent_at"), d.get("error"), ch.contact_id,
                                 ch.key))
         counts = _merge([s for ch in changes for s in ch.stats])
-        evs = [_event_row(e) for ch in changes for e in ch.events]
+        evs = [codec.event_values(e, True) for ch in changes for e in ch.events]
         with self.engine.begin() as conn:
             cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
@@ -250,10 +240,10 @@ class Outbox:
                     self._set_delivery.run(cur, updates)
                 if counts:
                     self._count.run(cur, counts)
-                if evs:
-                    self._emit.run(cur, evs)
             finally:
                 cur.close()
+            if evs:  # inputs of the worker, queued with them (store/bulk.py)
+                self.store.q.ingest.many(conn, evs)
 
     def _add(self, conn: Connection, counts: list[tuple[int, str, str, int]]) -> None:
         merged = _merge(counts)
@@ -265,12 +255,9 @@ class Outbox:
         self._add(conn, counts)
 
     def insert_events(self, conn: Connection, evs: Sequence[Event]) -> None:
-        """Store events as pending, for the worker; a repeated message_id is ignored."""
+        """Store input events, queued for the worker; a repeated message_id is ignored."""
         if evs:
-            conn.execute(self._events, [
-                {"contact_id": e.contact_id, "name": e.name, "ts": codec.ms(e.timestamp),
-                 "props": codec.dumps(e.properties) if e.properties else None,
-                 "message_id": codec.mid_bytes(e.message_id), "pending": True} for e in evs])
+            self.store.q.ingest.many(conn, [codec.event_values(e, True) for e in evs])
 
     # -- what a batch needs ---------------------------------------------------------------
 

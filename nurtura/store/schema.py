@@ -65,7 +65,9 @@ events = Table(
     Column("ts", BigInteger, nullable=False),
     Column("props", Text, nullable=True),
     Column("message_id", LargeBinary, nullable=True),  # codec.mid_bytes (migration 0009)
-    Column("pending", Boolean, nullable=True),
+    # true for an event stored as an input of the worker (queued in `inbox` as it is
+    # inserted), null for one emitted by a step; written once, never updated (0010)
+    Column("input", Boolean, nullable=True),
 )
 # Every per-contact table is keyed by contact id (a sharded PostgreSQL distributes them by
 # it, docs/operations.md): message ids are unique per contact; on PostgreSQL the primary key
@@ -74,14 +76,22 @@ Index("events_message_id", events.c.contact_id, events.c.message_id, unique=True
       sqlite_where=text("message_id IS NOT NULL"),
       postgresql_where=text("message_id IS NOT NULL"))
 Index("events_contact", events.c.contact_id, events.c.name, events.c.ts)
-# Pending events only (an event leaves both once handled): by time for `due_contacts`, by
-# contact for `load_batch` (which would otherwise read every stored event of the contact).
-# `pending = 1` is how SQLAlchemy writes `WHERE events.pending` for SQLite, and its planner
-# uses a partial index only when the query repeats the index's condition.
-Index("events_pending", events.c.ts, sqlite_where=text("pending = 1"),
-      postgresql_where=text("pending"))
-Index("events_inbox", events.c.contact_id, events.c.ts, sqlite_where=text("pending = 1"),
-      postgresql_where=text("pending"))
+
+# The worker's queue of input events not yet handled (migration 0010): a row per pending
+# event, made in the statement that stores the event (`bulk.Queries.ingest`: on PostgreSQL
+# one statement over arrays, on SQLite the trigger `events_to_inbox`) and deleted in the
+# transaction that handles it. An event row is written once: marking it handled in place
+# rewrote it with all its index entries (on PostgreSQL a second version of each, kept
+# until VACUUM). By contact for loading a batch; by time for picking due contacts.
+inbox = Table(
+    "inbox", metadata,
+    Column("contact_id", String(200), nullable=False),
+    Column("event_id", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    PrimaryKeyConstraint("contact_id", "event_id"),
+    sqlite_with_rowid=False,
+)
+Index("inbox_due", inbox.c.ts)
 
 # Runs and outbox rows have random keys (hashes): as rowid tables their rows are appended in
 # the order they were made, so a batch of wake-ups (which come in about that order) rewrites

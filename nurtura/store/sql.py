@@ -28,6 +28,7 @@ from nurtura.store.bulk import CHUNK, Queries, padded
 from nurtura.store.schema import (
     contacts,
     events,
+    inbox,
     outbox,
     process_versions,
     processes,
@@ -262,7 +263,8 @@ class Store:
     # -- ingestion ------------------------------------------------------------------------
 
     def ingest(self, evs: Sequence[Event]) -> int:
-        """Store events as pending; a repeated message_id is ignored. Returns how many new."""
+        """Store input events, queued for the worker; a repeated message_id is ignored.
+        Returns how many were new."""
         if not evs:
             return 0
         n = 0
@@ -302,11 +304,11 @@ class Store:
         at = codec.ms(now)
         enabled = self._enabled_ids(conn)
         skip = list(skip)
-        ev_q = (select(events.c.contact_id, events.c.ts)
-                .where(events.c.pending, events.c.ts <= at)
-                .order_by(events.c.ts).limit(limit))
+        ev_q = (select(inbox.c.contact_id, inbox.c.ts)
+                .where(inbox.c.ts <= at)
+                .order_by(inbox.c.ts).limit(limit))
         if skip:  # contacts a worker set aside: left out in SQL, however many inputs they have
-            ev_q = ev_q.where(events.c.contact_id.not_in(skip))
+            ev_q = ev_q.where(inbox.c.contact_id.not_in(skip))
         ev = conn.execute(ev_q).all()
         wake = _wakeups(conn, enabled, at, limit, skip)
         merged = sorted([*ev, *wake], key=lambda r: r[1])
@@ -373,7 +375,7 @@ class Store:
         with self.engine.connect() as conn:
             enabled = self._enabled_ids(conn)
             a = conn.execute(
-                select(events.c.ts).where(events.c.pending).order_by(events.c.ts).limit(1)
+                select(inbox.c.ts).order_by(inbox.c.ts).limit(1)
             ).scalar()
             first = _wakeups(conn, enabled, None, 1, [])
             b = first[0][1] if first else None
@@ -399,10 +401,13 @@ class Store:
                 for v in q.pending.all(conn, [*keys, at]):
                     batch.pending[v[1]].append((v[0], codec.event_from_values(v)))
                 if history:
+                    queued = select(inbox.c.event_id).where(
+                        inbox.c.contact_id == events.c.contact_id,
+                        inbox.c.event_id == events.c.id)
                     for row in conn.execute(
                         select(*[events.c[c] for c in codec.EVENT_READ_COLS])
-                                    .where(events.c.contact_id.in_(part),
-                               events.c.name.in_(history), events.c.pending.is_(None))
+                        .where(events.c.contact_id.in_(part), events.c.name.in_(history),
+                               ~queued.exists())  # not those still waiting to be handled
                         .order_by(events.c.ts, events.c.id)
                     ):
                         batch.history[row.contact_id].append(codec.event_from_values(row))

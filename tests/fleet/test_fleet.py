@@ -297,10 +297,12 @@ def test_sigterm_finishes_the_batch_and_metrics_count_the_work(tmp_path: Path) -
 
 
 def _handled(store: Store) -> int:
+    """Stored events that are not waiting in the worker's queue (handled, or emitted)."""
     from sqlalchemy import func, select
 
-    from nurtura.store.schema import events
+    from nurtura.store.schema import events, inbox
 
     with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).where(events.c.pending.is_(None)))
-                   .scalar() or 0)
+        stored = conn.execute(select(func.count()).select_from(events)).scalar() or 0
+        waiting = conn.execute(select(func.count()).select_from(inbox)).scalar() or 0
+    return int(stored) - int(waiting)

@@ -1,0 +1,88 @@
+"""The worker's queue of input events (`inbox`, migration 0010): an input is queued by the
+statement that stores it, leaves the queue when handled, and its event row is never
+rewritten; the migration moves pending events into the queue and back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic import command
+from sqlalchemy import func, select, text
+
+from nurtura.clock import SimClock
+from nurtura.engine.state import Event
+from nurtura.model.validate import load_process
+from nurtura.runtime.worker import Worker
+from nurtura.store import migrate
+from nurtura.store.outbox import Outbox
+from nurtura.store.schema import events, inbox
+from nurtura.store.sql import Store
+
+T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def _queue(store: Store) -> list[tuple[str, int]]:
+    with store.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+            select(inbox.c.contact_id, inbox.c.ts).order_by(inbox.c.ts))]
+
+
+def test_an_input_is_queued_once_and_leaves_the_queue_when_handled(store: Store) -> None:
+    store.save_process(load_process({"nurtura": 1, "name": "P", "nodes": {
+        "t": {"type": "trigger", "event": "go", "next": "a"},
+        "a": {"type": "action", "do": "add_tag", "tag": "went"}}}), T0)
+    store.set_enabled("P", True, T0)
+    evs = [Event("go", "c1", T0, "m1"), Event("go", "c2", T0 + timedelta(seconds=1), "m2")]
+    assert store.ingest(evs) == 2
+    assert store.ingest(evs) == 0  # a repeated message id: not stored, not queued again
+    # delivery's events (opens, clicks, sends) are inputs too, queued the same way
+    with store.engine.begin() as conn:
+        Outbox(store).insert_events(conn, [Event("email.opened", "c1", T0, "o1"),
+                                           Event("email.opened", "c1", T0, "o1")])
+    assert _queue(store) == [("c1", _ms(T0)), ("c1", _ms(T0)),
+                             ("c2", _ms(T0 + timedelta(seconds=1)))]
+    versions = _row_versions(store)
+    Worker(store, SimClock(T0)).drain(T0 + timedelta(minutes=1))
+    assert _queue(store) == []
+    assert store.get_contact("c2").tags == {"went"}  # type: ignore[union-attr]
+    with store.engine.connect() as conn:
+        inputs = conn.execute(select(func.count()).where(events.c.input.is_(True))).scalar()
+    assert inputs == 3
+    # handling deleted queue rows and wrote the step's rows; the input rows are as stored
+    # (on PostgreSQL: the same row versions, no dead copy left for VACUUM)
+    assert {k: v for k, v in _row_versions(store).items() if k in versions} == versions
+
+
+def _ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _row_versions(store: Store) -> dict[int, str]:
+    """Each event row's id → its row version (PostgreSQL's xmin; SQLite: the row as text)."""
+    sql = ("SELECT id, xmin::text FROM events" if store.shared else
+           "SELECT id, contact_id || name || ts || coalesce(props, '') || "
+           "coalesce(hex(message_id), '') || coalesce(input, '') FROM events")
+    with store.engine.connect() as conn:
+        return {r[0]: r[1] for r in conn.execute(text(sql))}
+
+
+def test_migration_0010_moves_pending_events_into_the_queue_and_back(db_url: str) -> None:
+    store = Store(db_url, upgrade=False)
+    migrate.upgrade(store.engine, "0009")
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO events (contact_id, name, ts, pending) VALUES "
+                          "('c1', 'a', 1, NULL), ('c1', 'b', 2, true), ('c2', 'c', 3, true)"))
+    migrate.upgrade(store.engine, "head")
+    assert _queue(store) == [("c1", 2), ("c2", 3)]
+    assert store.due_contacts(datetime.fromtimestamp(1, UTC), 10) == ["c1", "c2"]
+    store.ingest([Event("d", "c3", datetime.fromtimestamp(4, UTC), "m4")])
+    assert _queue(store)[-1] == ("c3", 4000)
+    with store.engine.begin() as conn:
+        cfg = migrate.alembic_config(store.engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0009")
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT name, pending FROM events ORDER BY id")).all()
+    assert [(n, bool(p)) for n, p in rows] == [("a", False), ("b", True), ("c", True),
+                                              ("d", True)]
+    store.close()
