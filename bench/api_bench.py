@@ -416,7 +416,7 @@ class Phase:
     mode: str  # "noop", "worker" or "api"
     load: LoadResult
     in_db: int | None = None  # events with this phase's prefix found after SIGKILL
-    handled: int | None = None  # of those, already handled by the worker (pending IS NULL)
+    handled: int | None = None  # of those, already handled by the worker (not in inbox)
 
     @property
     def rate(self) -> float:
@@ -461,7 +461,8 @@ def _count(db: str, prefix: str) -> tuple[int, int]:
     conn = sqlite3.connect(db)
     try:
         total, handled = conn.execute(
-            "SELECT count(*), count(*) FILTER (WHERE pending IS NULL) FROM events "
+            "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM inbox i "
+            "WHERE i.contact_id = e.contact_id AND i.event_id = e.id)) FROM events e "
             "WHERE message_id >= ? AND message_id < ?",  # stored as UTF-8 bytes (codec.mid_bytes)
             ((prefix + "-").encode(), (prefix + ".").encode())
         ).fetchone()

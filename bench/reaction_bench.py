@@ -89,9 +89,11 @@ class Watcher(threading.Thread):
         with psycopg.connect(self.libpq, autocommit=True) as conn:
             while not self.stop.is_set():
                 now = time.time() * 1000
-                rows = conn.execute(
-                    "SELECT id, ts, pending FROM events WHERE id >= %s AND id < %s "
-                    "AND message_id IS NOT NULL ORDER BY id", (lo, lo + 20000)).fetchall()
+                rows = conn.execute(  # pending: still in the worker's queue (inbox)
+                    "SELECT id, ts, EXISTS (SELECT 1 FROM inbox i WHERE i.contact_id = "
+                    "e.contact_id AND i.event_id = e.id) FROM events e WHERE id >= %s AND "
+                    "id < %s AND message_id IS NOT NULL ORDER BY id", (lo, lo + 20000)
+                ).fetchall()
                 for eid, ts, pending in rows:
                     if pending:
                         break
