@@ -52,5 +52,10 @@ def run(loops: list[Any], wait: Callable[[], bool],
         started()
         while wait():
             pass
+        # every loop takes no new batch from now on (the worker's would otherwise go on
+        # while the others are joined: seconds of new work after SIGTERM), then each is
+        # waited for as it finishes the batch in hand
+        for loop in loops:
+            loop.request_stop()
         for loop in reversed(loops):
             loop.stop()

@@ -62,6 +62,9 @@ class Listener(threading.Thread):
                     log.warning("LISTEN connection lost (%s); polling until it is back", exc)
                 self.stopping.wait(min(5.0, 0.2 * 2 ** failures))
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
         self.stopping.set()
+
+    def stop(self) -> None:
+        self.request_stop()
         self.join(timeout=5)

@@ -59,8 +59,12 @@ class PollingThread(threading.Thread):
                 self.wakeup.wait(wait)
                 self.wakeup.clear()
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Take no new batch: the loop ends after the one in hand (`stop` waits for it)."""
         self.stopping.set()
         self.wakeup.set()
+
+    def stop(self) -> None:
+        self.request_stop()
         self.join(timeout=self.join_timeout)
         self.close()
