@@ -54,7 +54,7 @@ def _info(store: Store, process_id: int) -> ProcessInfo:
 
 def _summary(store: Store, info: ProcessInfo, activity: dict[int, Any]) -> dict[str, Any]:
     s = store.stats(info.id)
-    doc = store.process_doc(info.name)
+    doc = store.process_doc(info.id)
     return {
         "id": info.id, "name": info.name, "enabled": info.enabled, "version": info.version,
         "reentry": doc.get("reentry", "if_not_active"),
@@ -127,7 +127,7 @@ def get_process(request: Request, process_id: Id) -> dict[str, Any]:
     info = _info(store, process_id)
     return {"id": info.id, "name": info.name, "enabled": info.enabled,
             "version": info.version, "activated_at": info.activated_at,
-            "doc": store.process_doc(info.name)}
+            "doc": store.process_doc(info.id)}
 
 
 @router.put("/{process_id}")
@@ -141,7 +141,7 @@ def update_process(request: Request, process_id: Id, doc: dict[str, Any] = DOC) 
 def patch_process(request: Request, process_id: Id, patch: Patch) -> Created:
     """Rename, or change the run limit (reentry): a new version of the file."""
     store = _store(request)
-    doc = store.process_doc(_info(store, process_id).name)
+    doc = store.process_doc(_info(store, process_id).id)
     if patch.name is not None:
         doc["name"] = patch.name
     if patch.reentry is not None:
@@ -184,7 +184,7 @@ def delete_process(request: Request, process_id: Id) -> Response:
 def export(request: Request, process_id: Id) -> dict[str, Any]:
     """The process file, exactly as imported or saved."""
     store = _store(request)
-    return store.process_doc(_info(store, process_id).name)
+    return store.process_doc(_info(store, process_id).id)
 
 
 @router.get("/{process_id}/versions")

@@ -198,15 +198,22 @@ class Store:
             conn.execute(update(processes).where(processes.c.id == info.id).values(**values))
         return self.process_info(name)
 
-    def process_doc(self, name: str, version: int | None = None) -> dict[str, Any]:
-        info = self.process_info(name)
+    def process_doc(self, process: str | int, version: int | None = None) -> dict[str, Any]:
+        """The file of a process (by name, or by id), at its current or a given version, read
+        in one query: a process deleted or renamed by another request meanwhile is an
+        UnknownProcess, not a half-read."""
+        key = processes.c.id if isinstance(process, int) else processes.c.name
         with self.engine.connect() as conn:
             doc = conn.execute(
-                select(process_versions.c.doc).where(
-                    process_versions.c.process_id == info.id,
-                    process_versions.c.version == (version or info.version),
-                )
-            ).scalar_one()
+                select(process_versions.c.doc)
+                .join(processes, processes.c.id == process_versions.c.process_id)
+                .where(key == process, process_versions.c.version == (
+                    version if version is not None else processes.c.version))
+            ).scalar()
+        if doc is None:
+            what = f"id {process}" if isinstance(process, int) else f"named {process!r}"
+            raise UnknownProcess(f"no process {what}" + (
+                f" with a version {version}" if version is not None else ""))
         result: dict[str, Any] = json.loads(doc)
         return result
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nurtura.clock import SimClock
 from nurtura.engine.state import Contact, Event, Order, OutboxItem, Step
+from nurtura.errors import UnknownProcess
 from nurtura.model.validate import load_process
 from nurtura.runtime.worker import Worker
 from nurtura.store.schema import metadata
@@ -41,6 +42,19 @@ def test_migrations_create_exactly_the_schema(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_a_process_file_is_read_whole_or_reported_unknown(store: Store) -> None:
+    """By name or id, current or given version; a process deleted (or renamed) by another
+    request meanwhile is UnknownProcess (the API's 404), never a half-read (was a 500)."""
+    pid, _ = store.save_process(WAITER, T0)
+    store.save_process(process(t={"type": "trigger", "event": "go", "next": "e"},
+                               e={"type": "end"}), T0)
+    assert store.process_doc("P") == store.process_doc(pid) != store.process_doc(pid, 1)
+    assert store.process_doc(pid, 1)["nodes"]["w"]["type"] == "wait"
+    for missing, version in (("Q", None), (pid + 1, None), (pid, 3)):
+        with pytest.raises(UnknownProcess):
+            store.process_doc(missing, version)
 
 
 def test_repeated_message_id_is_ingested_once(store: Store) -> None:
