@@ -22,12 +22,23 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(server: Serv
     for p in library.processes()[:3]:
         server.store.save_process(p, server.clock.now())
     st = Path(sys.executable).parent / "st"
-    result = subprocess.run(
-        [str(st), "run", f"{server.url}/openapi.json", "-H",
-         f"Authorization: Bearer {server.admin}", "--checks", CHECKS, "-n", "25",
-         "--workers", "2", "--seed", "1", "--no-color"],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"},
-    )
+    for _ in range(2):
+        result = subprocess.run(
+            [str(st), "run", f"{server.url}/openapi.json", "-H",
+             f"Authorization: Bearer {server.admin}", "--checks", CHECKS, "-n", "25",
+             "--workers", "2", "--seed", "1", "--no-color"],
+            capture_output=True, text=True, timeout=600, env={**os.environ, "NO_COLOR": "1"},
+        )
+        if not _tool_crash(result.stdout):
+            break
     tail = result.stdout[-3000:]
     assert result.returncode == 0, tail
     assert " passed" in tail and "failures" not in tail.lower().split("test cases:")[-1]
+
+
+def _tool_crash(out: str) -> bool:
+    """Schemathesis itself crashed, nothing about our API: CPython 3.11's ast.parse, run by
+    its two worker threads at once, sometimes raises "AST constructor recursion depth
+    mismatch" (python/cpython#106905). Such a run is made once more; a run that found a
+    failure of the API is never retried."""
+    return "AST constructor recursion depth mismatch" in out and "Failures:" not in out
