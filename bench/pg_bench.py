@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -99,9 +100,34 @@ def drop(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class Vacuumer:
+    """`VACUUM inbox` every `every` seconds in a thread (0: never) — what autovacuum does to
+    a queue table on a server where it runs; the test server has it off."""
+
+    def __init__(self, libpq: str, every: float) -> None:
+        self.done = threading.Event()
+        self.runs = 0
+        self.thread = threading.Thread(target=self._loop, args=(libpq, every), daemon=True)
+        if every > 0:
+            self.thread.start()
+
+    def _loop(self, libpq: str, every: float) -> None:
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            while not self.done.wait(every):
+                conn.execute("VACUUM inbox")
+                self.runs += 1
+
+    def stop(self) -> None:
+        self.done.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+
 class Run:
-    def __init__(self, workload: str, n: int, workers: int, batch: int, tmp: Path) -> None:
+    def __init__(self, workload: str, n: int, workers: int, batch: int, tmp: Path,
+                 vacuum_every: float = 0) -> None:
         self.workload, self.n, self.k, self.batch, self.tmp = workload, n, workers, batch, tmp
+        self.vacuum_every = vacuum_every
         self.name = f"nurtura_bench_{uuid.uuid4().hex[:8]}"
         self.url = database(self.name)
         self.store = Store(self.url)
@@ -180,6 +206,7 @@ class Run:
         pg = postgres_pids()
         cpu0 = (cpu_seconds([p.pid for p in self.procs]), cpu_seconds(pg), time.process_time())
         t0 = time.perf_counter()
+        vacuumer = Vacuumer(self.libpq, self.vacuum_every)
         self.clock.set(now)
         if make is not None:
             for part in events(self.n, make):
@@ -190,6 +217,7 @@ class Run:
             self.wake()
         self.settle(now)
         total = time.perf_counter() - t0
+        vacuumer.stop()
         self.sql("ANALYZE")  # autovacuum is off on the test server: do what it would do
         cpu = {"workers": cpu_seconds([p.pid for p in self.procs]) - cpu0[0],
                "postgres": cpu_seconds(postgres_pids()) - cpu0[1],
@@ -346,6 +374,9 @@ def main() -> None:
     ap.add_argument("--workloads", nargs="+", default=["W1", "W2"], choices=["W1", "W2"])
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--json", type=Path, help="Also write the raw results here.")
+    ap.add_argument("--vacuum-every", type=float, default=0, metavar="S",
+                    help="during timed phases, VACUUM the input queue (inbox) every S seconds, "
+                         "as autovacuum would (it is off on the test server); 0: never")
     args = ap.parse_args()
     results = []
     for n in args.sizes:
@@ -353,7 +384,7 @@ def main() -> None:
             for k in args.workers:
                 with tempfile.TemporaryDirectory(prefix="nurtura-pgbench-") as tmp:
                     t = time.perf_counter()
-                    results.append(Run(w, n, k, args.batch, Path(tmp)).run())
+                    results.append(Run(w, n, k, args.batch, Path(tmp), args.vacuum_every).run())
                     print(f"{w} N={n:,} workers={k}: {time.perf_counter() - t:.0f} s",
                           file=sys.stderr, flush=True)
                 if args.json:  # after every run: a long session keeps what it measured
