@@ -522,11 +522,11 @@ def _merge_history(batch: Batch, step: Step) -> dict[str, str]:
     """
     new: dict[str, list[tuple[int, list[dict[str, Any]]]]] = defaultdict(list)
     for h in step.history:
-        new[h.run_id].append((int(h.at.timestamp() * 1000) // 1000, h.entries))
+        new[h.run_id].append((codec.ms(h.at) // 1000, h.entries))
     out = {}
     for rid, pairs in new.items():
         run = step.runs.get(rid) or _find_run(batch, rid)
-        items = hist_codec.encode_items(pairs, int(run.started_at.timestamp() * 1000) // 1000)
+        items = hist_codec.encode_items(pairs, codec.ms(run.started_at) // 1000)
         old = batch.hist_text.get(rid)
         if old and old != "[]" and (len(old) - 1) // 4 + len(items) <= HISTORY_LIMIT:
             out[rid] = old[:-1] + "," + codec.dumps(items)[1:]

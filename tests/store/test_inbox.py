@@ -23,7 +23,7 @@ T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 def _queue(store: Store) -> list[tuple[str, int]]:
     with store.engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(  # type: ignore[misc]
+        return [(r[0], r[1]) for r in conn.execute(
             select(inbox.c.contact_id, inbox.c.ts).order_by(inbox.c.ts))]
 
 
