@@ -103,16 +103,5 @@ def decode_text(text: str | None, started_ms: int) -> list[Any]:
 
 def upgrade_items(old: list[Any], started: int) -> list[Any]:
     """History as format 1 stored it (the read form) → format 2 (migration 0008)."""
-    out: list[Any] = []
-    for item in old:
-        if item and isinstance(item[0], int):
-            at = item[0]
-            out.append([at - started, *(encode_entry(e, at) if isinstance(e, dict) else e
-                                        for e in item[1:])])
-        else:
-            out.append(item)
-    return out
-
-
-def downgrade_items(stored: list[Any], started: int) -> list[Any]:
-    return decode(stored, started)
+    return [encode_items([(item[0], item[1:])], started)[0]
+            if item and isinstance(item[0], int) else item for item in old]

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from nurtura.store.history import downgrade_items, upgrade_items
+from nurtura.store.history import decode, upgrade_items
 
 revision = "0008"
 down_revision = "0007"
@@ -59,4 +59,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _rewrite(downgrade_items)
+    _rewrite(decode)
