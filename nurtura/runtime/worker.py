@@ -105,7 +105,7 @@ class Worker:
         wanted = set().union(*(d.process.history_events for d in world.processes.values()))
         batch = self.store.load_batch(ids, now, wanted, conn)
         total: Step = Step()
-        handled: list[tuple[str, int]] = []
+        handled: list[tuple[str, int]] = list(batch.orphans)
         touched: set[str] = set()
         for cid in ids:
             pending = deque(batch.pending.get(cid, ()))

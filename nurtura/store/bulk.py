@@ -170,11 +170,15 @@ class Queries:
         self.runs = Bulk(engine, select(*[runs.c[c] for c in codec.RUN_COLS])
                          .where(runs.c.contact_id.in_(_keys()),
                                 runs.c.status == bindparam("status")), [*keys, "status"])
+        # A queue row whose event is gone (never by Nurtura: erasure deletes both) comes
+        # back with a null name, so the worker drops it instead of finding the contact due
+        # for ever with nothing to load.
         self.pending = Bulk(
             engine,
-            select(*[events.c[c] for c in codec.EVENT_READ_COLS])
-            .select_from(inbox.join(events, and_(events.c.contact_id == inbox.c.contact_id,
-                                                 events.c.id == inbox.c.event_id)))
+            select(inbox.c.event_id, inbox.c.contact_id,
+                   *[events.c[c] for c in codec.EVENT_READ_COLS[2:]])
+            .select_from(inbox.outerjoin(events, and_(
+                events.c.contact_id == inbox.c.contact_id, events.c.id == inbox.c.event_id)))
             .where(inbox.c.contact_id.in_(_keys()), inbox.c.ts <= bindparam("at"))
             .order_by(inbox.c.ts, inbox.c.event_id),
             [*keys, "at"],

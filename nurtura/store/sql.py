@@ -71,6 +71,7 @@ class Batch:
     pending: dict[str, list[tuple[int, Event]]]  # contact id → (row id, event), in order
     history: dict[str, list[Event]]
     hist_text: dict[str, str | None] = field(default_factory=dict)  # run id → stored history
+    orphans: list[tuple[str, int]] = field(default_factory=list)  # queue rows without event
 
 
 def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -406,7 +407,10 @@ class Store:
                     batch.runs[v[1]][v[0]] = codec.run_from_values(v)
                     batch.hist_text[v[0]] = v[12]
                 for v in q.pending.all(conn, [*keys, at]):
-                    batch.pending[v[1]].append((v[0], codec.event_from_values(v)))
+                    if v[2] is None:  # its event is gone: nothing to handle, drop the row
+                        batch.orphans.append((v[1], v[0]))
+                    else:
+                        batch.pending[v[1]].append((v[0], codec.event_from_values(v)))
                 if history:
                     queued = select(inbox.c.event_id).where(
                         inbox.c.contact_id == events.c.contact_id,

@@ -86,3 +86,19 @@ def test_migration_0010_moves_pending_events_into_the_queue_and_back(db_url: str
     assert [(n, bool(p)) for n, p in rows] == [("a", False), ("b", True), ("c", True),
                                               ("d", True)]
     store.close()
+
+
+def test_erasing_a_contact_empties_its_queue_and_a_queue_row_without_event_is_dropped(
+        store: Store) -> None:
+    from nurtura.store import admin
+
+    store.ingest([Event("go", "c1", T0, "m1"), Event("go", "c2", T0, "m2")])
+    assert admin.erase_contact(store, "c1")
+    assert _queue(store) == [("c2", _ms(T0))]
+    # a queue row whose event is gone (a hand-edited database): the worker drops it, it does
+    # not find the contact due for ever with nothing to load
+    with store.engine.begin() as conn:
+        conn.execute(events.delete().where(events.c.contact_id == "c2"))
+    assert store.due_contacts(T0, 10) == ["c2"]
+    assert Worker(store, SimClock(T0)).drain(T0) == 1
+    assert _queue(store) == [] and store.due_contacts(T0, 10) == []
