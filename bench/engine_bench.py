@@ -38,6 +38,7 @@ from typing import Any
 from nurtura.clock import SimClock
 from nurtura.engine.state import Contact, Event
 from nurtura.model.validate import load_process
+from nurtura.runtime.pool import DrainPool
 from nurtura.runtime.worker import Worker
 from nurtura.store.sql import Store
 
@@ -126,14 +127,18 @@ def breakdown(db: Path) -> dict[str, int]:
 
 
 class Child:
-    def __init__(self, workload: str, n: int, tmp: Path, batch: int) -> None:
+    def __init__(self, workload: str, n: int, tmp: Path, batch: int, processes: int) -> None:
         self.workload, self.n, self.tmp, self.batch = workload, n, tmp, batch
         self.db = tmp / "nurtura.db"
         self.store = Store(f"sqlite:///{self.db}")
         self.clock = SimClock(T0)
         self.worker = Worker(self.store, self.clock, batch_size=batch)
+        # `nurtura worker --processes K`: K processes, each draining its share, started
+        # (forked) before anything is timed, as a running worker is before events arrive
+        self.pool = DrainPool(f"sqlite:///{self.db}", processes, batch, at_delivery=False
+                              ) if processes > 1 else None
         self.out: dict[str, Any] = {"workload": workload, "n": n, "batch": batch,
-                                    "phases": {}}
+                                    "processes": processes, "phases": {}}
 
     def setup(self, doc: dict[str, Any], tagged: Callable[[int], bool]) -> None:
         process = load_process(doc)
@@ -161,9 +166,13 @@ class Child:
                 ingest_cpu += time.process_time() - c
         self.clock.jump(now)
         t, c = time.perf_counter(), time.process_time()
-        handled = self.worker.drain(self.clock.now())
+        children = self.pool.cpu if self.pool else 0.0
+        if self.pool:
+            handled = self.pool.drain(self.clock.now())
+        else:
+            handled = self.worker.drain(self.clock.now())
         process = time.perf_counter() - t
-        process_cpu = time.process_time() - c
+        process_cpu = time.process_time() - c + (self.pool.cpu - children if self.pool else 0)
         size = checkpoint(self.db)
         growth, self.last_size = size - self.last_size, size
         self.out["phases"][name] = {
@@ -187,7 +196,10 @@ class Child:
             self.phase("fire", T0 + timedelta(days=7, hours=1), None)
             self.check("fire", runs_done=self.n, outbox=self.n // 2)
             phases = [("start", "loaded"), ("fire", "start")]
-        self.out["rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if self.pool:
+            self.pool.close()  # its processes' peak RSS counts once they are waited for
+        self.out["rss_kb"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                                 resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
         self.store.close()
         for name, before in phases:  # the floor, after Nurtura's peak RSS is taken
             self.out["phases"][name]["floor"] = floor(self.tmp, before, name, self.tmp / "floor")
@@ -239,9 +251,10 @@ def floor(tmp: Path, before: str, after: str, target: Path) -> dict[str, Any]:
             "rows": {t: len(d) for t, (_, d) in rows.items()}}
 
 
-def child_main(workload: str, n: int, batch: int, profile: str | None) -> None:
+def child_main(workload: str, n: int, batch: int, processes: int, profile: str | None
+               ) -> None:
     with tempfile.TemporaryDirectory(prefix="nurtura-bench-") as tmp:
-        child = Child(workload, n, Path(tmp), batch)
+        child = Child(workload, n, Path(tmp), batch, processes)
         if profile:
             import cProfile
 
@@ -256,8 +269,9 @@ def child_main(workload: str, n: int, batch: int, profile: str | None) -> None:
 # -- the parent: spawn children, print the table -----------------------------------------------
 
 
-def spawn(workload: str, n: int, batch: int) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", workload, str(n), "--batch", str(batch)]
+def spawn(workload: str, n: int, batch: int, processes: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", workload, str(n), "--batch", str(batch),
+           "--processes", str(processes)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
                           check=False)
     if proc.returncode != 0:
@@ -332,10 +346,12 @@ def report(results: list[dict[str, Any]], detail: bool) -> None:
             )
     console = Console(width=130)
     console.print(table)
-    console.print(f"machine: {machine()}; worker batch {results[0]['batch']}; best of "
+    console.print(f"machine: {machine()}; worker batch {results[0]['batch']}, "
+                  f"{results[0]['processes']} worker process(es); best of "
                   f"{results[0].get('repeat', 1)} run(s), floor best of {FLOOR_TRIES}. ratio "
-                  "CPU: the same ratio in CPU seconds of the process (steadier on a shared "
-                  "machine). bytes/run: what the phase added to the database file (after a WAL "
+                  "CPU: the same ratio in CPU seconds (of every Nurtura process: steadier on a "
+                  "shared machine, and what more processes cannot improve). bytes/run: what "
+                  "the phase added to the database file (after a WAL "
                   "checkpoint) ÷ N — the runs, events, history and outbox it wrote, not the "
                   "contacts loaded before (target W1 ≤ 1,200, W2 start ≤ 400); file/N: the "
                   "whole file ÷ N, contacts included")
@@ -355,6 +371,9 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--workloads", nargs="+", default=["W1", "W2"], choices=["W1", "W2"])
     ap.add_argument("--batch", type=int, default=1000, help="Worker batch_size")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="worker processes, each draining its share (nurtura worker "
+                         "--processes)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="run each workload and size this many times; report each side's best")
     ap.add_argument("--detail", action="store_true", help="bytes per contact by table/index")
@@ -363,9 +382,9 @@ def main() -> None:
     ap.add_argument("--profile", help="(with --child) write cProfile stats to this file")
     args = ap.parse_args()
     if args.child:
-        child_main(args.child[0], int(args.child[1]), args.batch, args.profile)
+        child_main(args.child[0], int(args.child[1]), args.batch, args.processes, args.profile)
         return
-    results = [best_of([spawn(w, n, args.batch) for _ in range(args.repeat)])
+    results = [best_of([spawn(w, n, args.batch, args.processes) for _ in range(args.repeat)])
                for n in args.sizes for w in args.workloads]
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

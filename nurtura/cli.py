@@ -209,33 +209,39 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
                    help="Seconds between looks for due work when idle and not woken.")] = 0.5,
                metrics: Annotated[str | None, typer.Option(
                    help="Serve this worker's Prometheus metrics on [HOST:]PORT "
-                        "(host 127.0.0.1 unless given).")] = None) -> None:
+                        "(host 127.0.0.1 unless given; one process only).")] = None,
+               processes: Annotated[int, typer.Option(
+                   min=1, max=64,
+                   help="Worker processes (one core each). SQLite: each advances its own "
+                        "share of the contacts, their writes taking turns.")] = 1) -> None:
     """Run a worker: claim due contacts, advance their runs. On PostgreSQL run as many as
-    you like, on any machine; SQLite takes one. SIGTERM/Ctrl-C: finish the batch, stop."""
+    you like, on any machine; SQLite takes one (of up to --processes processes).
+    SIGTERM/Ctrl-C: finish the batch, stop."""
     import threading
 
     from nurtura.clock import clock_from_env
-    from nurtura.runtime import loops
+    from nurtura.runtime import loops, pool
     from nurtura.runtime.delivery import send_at_delivery
     from nurtura.runtime.worker import Worker
 
+    if metrics and processes > 1:
+        raise BadInput("--metrics: serves one process's figures; use it with --processes 1")
     clock = clock_from_env()
     store = Store(db)  # brings the schema up to date first
     if once:
-        worker = Worker(send_at_delivery(store), clock, batch_size=batch)
-        out.print(f"handled {worker.drain()} contacts")
+        with store.worker_lock():  # SQLite: not beside a running worker
+            if processes == 1:
+                n = Worker(send_at_delivery(store), clock, batch_size=batch).drain()
+            else:
+                store.close()  # nothing open is forked
+                with pool.DrainPool(db, processes, batch) as drains:
+                    n = drains.drain(clock.now())
+        out.print(f"handled {n} contacts")
         return
-    store.close()
-    running = loops.worker_loops(db, clock, deliver=deliver, poll=poll, batch_size=batch)
-    if metrics:
-        _serve_worker_metrics(metrics)
     done = threading.Event()
 
     def stop(*_: Any) -> None:
         done.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
 
     def wait() -> bool:
         if done.wait(1.0):
@@ -243,6 +249,22 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
             return False
         return True
 
+    if processes > 1:
+        with store.worker_lock():
+            store.close()
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            err.print(f"worker on {db} ({processes} processes); Ctrl-C to stop")
+            pool.run_processes(db, processes, deliver=deliver, poll=poll, batch=batch,
+                               wait=wait)
+        return
+    store.close()
+    running = loops.worker_loops(db, clock, deliver=deliver, poll=poll, batch_size=batch)
+    if metrics:
+        _serve_worker_metrics(metrics)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     loops.run(running, wait, lambda: err.print(f"worker on {db}; Ctrl-C to stop"))
 
 

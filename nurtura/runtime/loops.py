@@ -14,13 +14,17 @@ from nurtura.runtime.delivery import DeliveryThread, send_at_delivery
 from nurtura.runtime.notify import OUTBOX, WORK, Listener
 from nurtura.runtime.polling import PollingThread
 from nurtura.runtime.worker import WorkerThread
+from nurtura.store.dialect import Part
 
 
 def worker_loops(url: str, clock: Clock, *, deliver: bool = True, wakeup: Any = None,
-                 poll: float = 0.5, batch_size: int = 500) -> list[Any]:
+                 poll: float = 0.5, batch_size: int = 500, part: Part | None = None
+                 ) -> list[Any]:
     """The worker first, then (if `deliver`) the delivery loop, then (PostgreSQL) the
-    listener; `wakeup` is the worker's wake-up event when the caller has one to share."""
-    worker = WorkerThread(url, clock, poll=poll, wakeup=wakeup, batch_size=batch_size)
+    listener; `wakeup` is the worker's wake-up event when the caller has one to share;
+    `part`, the worker's share of the contacts (SQLite worker processes, pool.py)."""
+    worker = WorkerThread(url, clock, poll=poll, wakeup=wakeup, batch_size=batch_size,
+                          part=part)
     send_at_delivery(worker.store)
     loops: list[Any] = [worker]
     wake = {WORK: worker.wakeup}
@@ -34,14 +38,16 @@ def worker_loops(url: str, clock: Clock, *, deliver: bool = True, wakeup: Any = 
 
 
 def run(loops: list[Any], wait: Callable[[], bool],
-        started: Callable[[], None] = lambda: None) -> None:
+        started: Callable[[], None] = lambda: None, *, lock: bool = True) -> None:
     """Start the loops, call `wait` until it returns False, stop them in reverse order.
     Holds the worker's lock throughout (SQLite: one worker per file; NurturaError, with
-    nothing started, if another runs)."""
+    nothing started, if another runs) unless `lock` is False: a worker process of a pool,
+    whose parent holds it (pool.py)."""
     worker: WorkerThread = loops[0]
     with ExitStack() as stack:
         try:
-            stack.enter_context(worker.store.worker_lock())
+            if lock:
+                stack.enter_context(worker.store.worker_lock())
         except NurturaError:
             for loop in loops:
                 if isinstance(loop, PollingThread):

@@ -22,6 +22,7 @@ from nurtura.engine.core import World, handle_event, handle_wake
 from nurtura.engine.state import ActionLine, Contact, Run, Step
 from nurtura.runtime import metrics
 from nurtura.runtime.polling import PollingThread
+from nurtura.store.dialect import Part
 from nurtura.store.sql import Store
 
 OnActions = Callable[[list[ActionLine]], None]
@@ -34,9 +35,10 @@ TRANSIENT = (OperationalError, InterfaceError)
 class Worker:
     def __init__(
         self, store: Store, clock: Clock, batch_size: int = 500,
-        on_actions: OnActions | None = None,
+        on_actions: OnActions | None = None, part: Part | None = None,
     ) -> None:
         self.store = store
+        self.part = part  # SQLite: this worker process's share of the contacts (pool.py)
         self.clock = clock
         self.batch_size = batch_size
         self.on_actions = on_actions
@@ -88,7 +90,7 @@ class Worker:
         if self.held:
             clock = time.monotonic()
             self.held = {c: t for c, t in self.held.items() if t > clock}
-        with self.store.claim(now, self.size, skip=set(self.held)) as claim:
+        with self.store.claim(now, self.size, skip=set(self.held), part=self.part) as claim:
             self._claimed = claim.ids
             if not claim.ids:
                 return 0
@@ -146,16 +148,16 @@ class WorkerThread(PollingThread):
     or the poll interval, whichever comes first. `stop` finishes the batch in hand."""
 
     def __init__(self, url: str, clock: Clock, poll: float = 0.5, wakeup: Any = None,
-                 batch_size: int = 500) -> None:
+                 batch_size: int = 500, part: Part | None = None) -> None:
         super().__init__("nurtura-worker", poll, wakeup)
         self.store = Store(url, upgrade=False)
-        self.worker = Worker(self.store, clock, batch_size=batch_size)
+        self.worker = Worker(self.store, clock, batch_size=batch_size, part=part)
 
     def batch(self) -> int:
         return self.worker.run_once()
 
     def idle_wait(self) -> float:
-        due = self.store.next_due()
+        due = self.store.next_due(self.worker.part)
         if due is None:
             return self.poll
         left = (due - self.worker.clock.now()).total_seconds()

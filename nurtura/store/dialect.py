@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import Integer, Table, event, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.sql.dml import Insert
@@ -38,6 +39,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA cache_size=-16000")
             cur.execute("PRAGMA wal_autocheckpoint=10000")
             cur.close()
+            dbapi_conn.create_function("nurtura_part", 1, contact_part, deterministic=True)
 
         return engine
     # A worker holds its batch's transaction (and the contacts' locks) while the engine
@@ -48,6 +50,21 @@ def make_engine(url: str) -> Engine:
         "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
         "keepalives_count": 3,
     })
+
+
+Part = tuple[int, int]  # (i, k): the share of worker process i of k (SQLite)
+
+
+def contact_part(contact_id: str) -> int:
+    """A number for a contact id, the same in every process (CRC-32 of its UTF-8): a
+    SQLite worker process `i` of `k` advances the contacts whose number is i modulo k."""
+    return zlib.crc32(contact_id.encode())
+
+
+def in_part(col: Any, part: Part) -> Any:
+    """SQLite: `col` (a contact id) belongs to `part` (the function registered on connect)."""
+    i, k = part
+    return func.nurtura_part(col, type_=Integer) % k == i
 
 
 IDLE_IN_TX_MS = 120_000

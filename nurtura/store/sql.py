@@ -25,6 +25,7 @@ from nurtura.model.validate import Process, load_process
 from nurtura.store import codec, dialect, migrate
 from nurtura.store import history as hist_codec
 from nurtura.store.bulk import CHUNK, Queries, padded
+from nurtura.store.dialect import Part
 from nurtura.store.schema import (
     contacts,
     events,
@@ -79,19 +80,29 @@ def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + n]
 
 
+def _mine(col: Any, skip: Sequence[str], part: Part | None) -> list[Any]:
+    """Conditions on a contact id column: not one a worker set aside (`skip`: left out in
+    SQL, however many inputs it has), and in the worker process's share (`part`)."""
+    out = []
+    if skip:
+        out.append(col.not_in(skip))
+    if part is not None:
+        out.append(dialect.in_part(col, part))
+    return out
+
+
 def _wakeups(conn: Connection, enabled: Sequence[int], at: int | None, limit: int,
-             skip: Sequence[str]) -> list[Any]:
+             skip: Sequence[str], part: Part | None = None) -> list[Any]:
     """(contact id, wake_at) of the oldest `limit` wake-ups due at `at` (any, if None) of
     the enabled processes: one ordered range scan of `runs_wake (process_id, wake_at)` per
     process, merged — the cost does not grow with the number of runs waiting."""
     parts = []
     for pid in enabled:
         q = select(runs.c.contact_id, runs.c.wake_at).where(
-            runs.c.process_id == pid, runs.c.wake_at.isnot(None))
+            runs.c.process_id == pid, runs.c.wake_at.isnot(None),
+            *_mine(runs.c.contact_id, skip, part))
         if at is not None:
             q = q.where(runs.c.wake_at <= at)
-        if skip:
-            q = q.where(runs.c.contact_id.not_in(skip))
         parts.append(q.order_by(runs.c.wake_at).limit(limit).subquery())
     if not parts:
         return []
@@ -301,24 +312,24 @@ class Store:
     def _enabled_ids(self, conn: Connection) -> list[int]:
         return list(conn.execute(select(processes.c.id).where(processes.c.enabled)).scalars())
 
-    def due_contacts(self, now: datetime, limit: int, skip: Iterable[str] = ()) -> list[str]:
+    def due_contacts(self, now: datetime, limit: int, skip: Iterable[str] = (),
+                     part: Part | None = None) -> list[str]:
         """Contacts with a pending event or a due run (of an enabled process), oldest first;
-        none of `skip`."""
+        none of `skip`; only those of `part` when given (SQLite worker processes)."""
         with self.engine.connect() as conn:
-            return self._due(conn, now, limit, skip)
+            return self._due(conn, now, limit, skip, part)
 
     def _due(self, conn: Connection, now: datetime, limit: int,
-             skip: Iterable[str] = ()) -> list[str]:
+             skip: Iterable[str] = (), part: Part | None = None) -> list[str]:
         at = codec.ms(now)
         enabled = self._enabled_ids(conn)
         skip = list(skip)
-        ev_q = (select(inbox.c.contact_id, inbox.c.ts)
-                .where(inbox.c.ts <= at)
-                .order_by(inbox.c.ts).limit(limit))
-        if skip:  # contacts a worker set aside: left out in SQL, however many inputs they have
-            ev_q = ev_q.where(inbox.c.contact_id.not_in(skip))
-        ev = conn.execute(ev_q).all()
-        wake = _wakeups(conn, enabled, at, limit, skip)
+        ev = conn.execute(
+            select(inbox.c.contact_id, inbox.c.ts)
+            .where(inbox.c.ts <= at, *_mine(inbox.c.contact_id, skip, part))
+            .order_by(inbox.c.ts).limit(limit)
+        ).all()
+        wake = _wakeups(conn, enabled, at, limit, skip, part)
         merged = sorted([*ev, *wake], key=lambda r: r[1])
         out: dict[str, None] = {}
         for cid, _ in merged:
@@ -328,8 +339,8 @@ class Store:
         return list(out)
 
     @contextmanager
-    def claim(self, now: datetime, limit: int, skip: set[str] | None = None
-              ) -> Iterator[Claim]:
+    def claim(self, now: datetime, limit: int, skip: set[str] | None = None,
+              part: Part | None = None) -> Iterator[Claim]:
         """A worker's batch: up to `limit` due contacts that no other worker holds.
 
         PostgreSQL: one transaction for the whole batch; each contact's advisory lock is
@@ -338,11 +349,14 @@ class Store:
         connection, and the locks end at commit — or with the session when the worker
         dies. SQLite has a single writer and a single worker (see `worker_lock`): the batch
         is read outside the write transaction, so the API can keep ingesting meanwhile.
-        Contacts in `skip` (set aside by the worker) are not taken.
+        Contacts in `skip` (set aside by the worker) are not taken. `part`: SQLite's worker
+        processes (`nurtura worker --processes K`) each take only their own share of the
+        contacts (`dialect.contact_part`), so no contact is ever in two of their batches;
+        PostgreSQL's workers need no shares (the locks above), and `part` is ignored there.
         """
         skip = skip or set()
         if not self.shared:
-            yield Claim(self.due_contacts(now, limit, skip), None)
+            yield Claim(self.due_contacts(now, limit, skip, part), None)
             return
         with self.engine.begin() as conn:
             # Every query of a batch is an index lookup (due inputs in time order, rows of
@@ -378,14 +392,18 @@ class Store:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def next_due(self) -> datetime | None:
-        """The earliest instant at which there is work: a pending event or a run's wake-up."""
+    def next_due(self, part: Part | None = None) -> datetime | None:
+        """The earliest instant at which there is work: a pending event or a run's wake-up
+        (of `part`'s contacts only, when given)."""
+        if self.shared:
+            part = None
         with self.engine.connect() as conn:
             enabled = self._enabled_ids(conn)
             a = conn.execute(
-                select(inbox.c.ts).order_by(inbox.c.ts).limit(1)
+                select(inbox.c.ts).where(*_mine(inbox.c.contact_id, [], part))
+                .order_by(inbox.c.ts).limit(1)
             ).scalar()
-            first = _wakeups(conn, enabled, None, 1, [])
+            first = _wakeups(conn, enabled, None, 1, [], part)
             b = first[0][1] if first else None
         values = [v for v in (a, b) if v is not None]
         return codec.dt(min(values)) if values else None

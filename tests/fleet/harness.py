@@ -27,10 +27,12 @@ from sqlalchemy.exc import OperationalError
 
 from nurtura import library
 from nurtura.clock import FileClock
+from nurtura.simulate import parse_events
 from nurtura.store.schema import outbox, processes, runs
 from nurtura.store.sql import Store
 
 START = datetime(2026, 11, 23, tzinfo=UTC)
+END = START + timedelta(days=40)  # where the fleet tests stop, as `simulate --until 40d`
 NURTURA = str(Path(sys.executable).parent / "nurtura")
 FILES = [str(Path(library.__file__).parent / f) for f in library.FILES]
 
@@ -205,6 +207,9 @@ class Fleet:
     # -- time -----------------------------------------------------------------------------
 
     def notify(self) -> None:
+        if not self.url.startswith("postgresql"):
+            return  # SQLite: the workers poll (--poll 0.2)
+
         def send() -> None:
             with psycopg.connect(_libpq(self.url), autocommit=True) as conn:
                 conn.execute("NOTIFY nurtura_work")
@@ -237,6 +242,37 @@ class Fleet:
             self.notify()
             self.settle(store)
             n += 1
+
+
+def reference(tmp: Path, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The no-crash result: `simulate` (one process, SQLite), its database kept."""
+    from nurtura.simulate import load_process_file, simulate
+
+    db = tmp / "reference.db"
+    procs = [load_process_file(Path(f)) for f in FILES]
+    simulate(procs, parse_events([json.dumps(m) for m in messages]), [], START, END, db)
+    ref = Store(f"sqlite:///{db}")
+    try:
+        return {"state": state(ref), "stats": stats(ref)}
+    finally:
+        ref.close()
+
+
+def feed_in_groups(fleet: Fleet, store: Store, messages: list[dict[str, Any]],
+                   groups: int) -> None:
+    """Events keep arriving: each group of contacts (all of its events) is ingested, then
+    time moves on a few days; then to the end."""
+    by_contact: dict[str, list[dict[str, Any]]] = {}
+    for m in messages:
+        by_contact.setdefault(m["userId"], []).append(m)
+    people = list(by_contact)
+    size = -(-len(people) // groups)
+    for g in range(groups):
+        part = [m for who in people[g * size:(g + 1) * size] for m in by_contact[who]]
+        store.ingest(parse_events([json.dumps(m) for m in part]))
+        fleet.notify()
+        fleet.advance(store, START + timedelta(days=3 * (g + 1)))
+    fleet.advance(store, END)
 
 
 T = TypeVar("T")

@@ -19,14 +19,24 @@ import pytest
 
 from nurtura.simulate import parse_events
 from nurtura.store.sql import Store
-from tests.fleet.harness import START, Fleet, setup, simulate_cli, state, stats, traffic
+from tests.fleet.harness import (
+    END,
+    START,
+    Fleet,
+    feed_in_groups,
+    reference,
+    setup,
+    simulate_cli,
+    state,
+    stats,
+    traffic,
+)
 from tests.pg import fresh_database
 from tests.waiting import wait_http
 
 pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
 UNTIL = "40d"
-END = START + timedelta(days=40)
 
 
 def sends(lines: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
@@ -57,38 +67,6 @@ def test_four_workers_do_what_simulate_does(tmp_path: Path, contacts: int) -> No
         assert len(got["outbox"]) == len({o[0] for o in got["outbox"]})
         assert stats(store) == expected[-1]["stats"]
         store.close()
-
-
-def reference(tmp: Path, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The no-crash result: `simulate` (one process, SQLite), its database kept."""
-    from nurtura.simulate import load_process_file, simulate
-    from tests.fleet.harness import FILES
-
-    db = tmp / "reference.db"
-    procs = [load_process_file(Path(f)) for f in FILES]
-    simulate(procs, parse_events([json.dumps(m) for m in messages]), [], START, END, db)
-    ref = Store(f"sqlite:///{db}")
-    try:
-        return {"state": state(ref), "stats": stats(ref)}
-    finally:
-        ref.close()
-
-
-def feed_in_groups(fleet: Fleet, store: Store, messages: list[dict[str, Any]],
-                   groups: int) -> None:
-    """Events keep arriving: each group of contacts (all of its events) is ingested, then
-    time moves on a few days; then to the end."""
-    by_contact: dict[str, list[dict[str, Any]]] = {}
-    for m in messages:
-        by_contact.setdefault(m["userId"], []).append(m)
-    people = list(by_contact)
-    size = -(-len(people) // groups)
-    for g in range(groups):
-        part = [m for who in people[g * size:(g + 1) * size] for m in by_contact[who]]
-        store.ingest(parse_events([json.dumps(m) for m in part]))
-        fleet.notify()
-        fleet.advance(store, START + timedelta(days=3 * (g + 1)))
-    fleet.advance(store, END)
 
 
 def test_kill_9_of_workers_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:

@@ -1,0 +1,127 @@
+"""`nurtura worker --processes K` on SQLite: K processes, each advancing its own share of the
+contacts, do what one does; nothing is lost or done twice when their parent is killed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from nurtura.simulate import parse_events
+from tests.fleet.harness import (
+    END,
+    NURTURA,
+    Fleet,
+    feed_in_groups,
+    reference,
+    setup,
+    state,
+    stats,
+    traffic,
+)
+
+pytestmark = [pytest.mark.slow]
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
+                           check=False).stdout
+    return [int(x) for x in found.split()]
+
+
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_two_processes_on_sqlite_do_what_one_does(tmp_path: Path) -> None:
+    messages = traffic(2400)
+    expected = reference(tmp_path, messages)
+    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
+    store = setup(url)
+    with Fleet(url, tmp_path / "w", size=1, batch=100, deliver=True,
+               args=["--processes", "2"]) as fleet:
+        fleet.ready(0)
+        parent = fleet.procs[0]
+        assert parent is not None
+        assert len(children(parent.pid)) == 2
+        feed_in_groups(fleet, store, messages, groups=4)
+        assert fleet.alive()
+    assert state(store) == expected["state"]
+    assert stats(store) == expected["stats"]
+    store.close()
+
+
+def test_a_second_worker_is_refused_while_the_processes_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
+    setup(url).close()
+    with Fleet(url, tmp_path / "w", size=1, args=["--processes", "2"]) as fleet:
+        fleet.ready(0)
+        other = subprocess.run([NURTURA, "worker", "--once", "--db", url],
+                               capture_output=True, text=True, check=False)
+        assert other.returncode != 0
+        assert "another worker is already running" in other.stdout + other.stderr
+
+
+def test_kill_9_of_the_parent_stops_its_processes_and_loses_nothing(tmp_path: Path) -> None:
+    messages = traffic(3000)
+    expected = reference(tmp_path, messages)
+    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
+    store = setup(url)
+    store.ingest(parse_events([json.dumps(m) for m in messages]))
+    fleet = Fleet(url, tmp_path / "a", size=1, batch=5, args=["--processes", "2"])
+    fleet.clock.set(END)
+    with fleet:
+        fleet.ready(0)
+        parent = fleet.procs[0]
+        assert parent is not None
+        kids = children(parent.pid)
+        assert len(kids) == 2
+        deadline = time.monotonic() + 60
+        while not store.runs_of("c0"):  # mid-run
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert store.due_contacts(END, 1)
+        parent.kill()
+        parent.wait()
+        fleet.procs[0] = None
+        # each process notices its parent is gone and stops after the batch in hand; until
+        # the last has, they hold the worker lock they inherited
+        deadline = time.monotonic() + 30
+        while any(running(k) for k in kids):
+            assert time.monotonic() < deadline, "worker processes outlived their parent"
+            time.sleep(0.1)
+    left = len(store.due_contacts(END, 10_000))
+    with Fleet(url, tmp_path / "b", size=1, args=["--processes", "2"]) as rest:
+        rest.clock.set(END)
+        rest.settle(store)  # another worker finishes what was left
+    print(f"{left} contacts were left due when the processes had stopped")
+    assert state(store) == expected["state"]
+    assert stats(store) == expected["stats"]
+    store.close()
+
+
+def test_once_with_processes_handles_every_due_contact(tmp_path: Path) -> None:
+    messages = traffic(800)
+    expected = reference(tmp_path, messages)
+    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
+    store = setup(url)
+    store.ingest(parse_events([json.dumps(m) for m in messages]))
+    env = {**os.environ, "NURTURA_CLOCK_FILE": str(tmp_path / "clock")}
+    (tmp_path / "clock").write_text(END.isoformat())
+    done = subprocess.run([NURTURA, "worker", "--once", "--processes", "2", "--db", url],
+                          env=env, capture_output=True, text=True, check=True)
+    assert "handled" in done.stdout
+    # one drain at END handles each contact's inputs and wake-ups in time order up to END
+    assert not store.due_contacts(END, 1)
+    assert state(store) == expected["state"]
+    assert stats(store) == expected["stats"]
+    store.close()
