@@ -134,9 +134,12 @@ class Child:
         self.clock = SimClock(T0)
         self.worker = Worker(self.store, self.clock, batch_size=batch)
         # `nurtura worker --processes K`: K processes, each draining its share, started
-        # (forked) before anything is timed, as a running worker is before events arrive
-        self.pool = DrainPool(f"sqlite:///{self.db}", processes, batch, at_delivery=False
-                              ) if processes > 1 else None
+        # (forked) before anything is timed, as a running worker is before events arrive;
+        # with no SQLite connection open here while they are forked
+        self.pool = None
+        if processes > 1:
+            self.store.engine.dispose()
+            self.pool = DrainPool(f"sqlite:///{self.db}", processes, batch, at_delivery=False)
         self.out: dict[str, Any] = {"workload": workload, "n": n, "batch": batch,
                                     "processes": processes, "phases": {}}
 

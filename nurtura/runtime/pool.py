@@ -137,8 +137,9 @@ def _drain_share(url: str, i: int, k: int, batch: int, at_delivery: bool,
 
 class DrainPool:
     """K forked processes that each drain their share of the due work at an instant, on
-    request. Fork them before the caller's database work, or with its connections closed:
-    a child never touches what it inherited, it opens its own."""
+    request. Make it while this process has no database connection open (`Store.close`,
+    `engine.dispose()`): SQLite's per-process lock bookkeeping must not be forked with
+    one. A child never touches what it inherited; it opens its own."""
 
     def __init__(self, url: str, k: int, batch: int = 500, at_delivery: bool = True) -> None:
         self.k = k
