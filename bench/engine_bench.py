@@ -133,13 +133,8 @@ class Child:
         self.store = Store(f"sqlite:///{self.db}")
         self.clock = SimClock(T0)
         self.worker = Worker(self.store, self.clock, batch_size=batch)
-        # `nurtura worker --processes K`: K processes, each draining its share, started
-        # (forked) before anything is timed, as a running worker is before events arrive;
-        # with no SQLite connection open here while they are forked
-        self.pool = None
-        if processes > 1:
-            self.store.engine.dispose()
-            self.pool = DrainPool(f"sqlite:///{self.db}", processes, batch, at_delivery=False)
+        self.processes = processes
+        self.pool: DrainPool | None = None
         self.out: dict[str, Any] = {"workload": workload, "n": n, "batch": batch,
                                     "processes": processes, "phases": {}}
 
@@ -153,6 +148,13 @@ class Child:
         self.out["load_s"] = time.perf_counter() - t
         self.last_size = checkpoint(self.db)
         self.snapshot("loaded")
+        if self.processes > 1:
+            # `nurtura worker --processes K`: K processes, each draining its share, running
+            # (forked, their processes loaded) before anything is timed, as a worker is
+            # before events arrive; no SQLite connection is open here while they are forked
+            self.store.engine.dispose()
+            self.pool = DrainPool(f"sqlite:///{self.db}", self.processes, self.batch,
+                                  at_delivery=False)
 
     def snapshot(self, name: str) -> Path:
         path = self.tmp / f"{name}.db"

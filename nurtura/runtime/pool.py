@@ -114,6 +114,7 @@ def _drain_share(url: str, i: int, k: int, batch: int, at_delivery: bool,
     store = Store(url, upgrade=False)
     if at_delivery:
         send_at_delivery(store)
+    store.world()  # the processes, loaded once before the first instant (a running worker)
     try:
         while not _orphaned(parent):
             try:

@@ -39,6 +39,8 @@ class Worker:
     ) -> None:
         self.store = store
         self.part = part  # SQLite: this worker process's share of the contacts (pool.py)
+        if part is not None:
+            store.take_turns()
         self.clock = clock
         self.batch_size = batch_size
         self.on_actions = on_actions

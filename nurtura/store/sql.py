@@ -123,9 +123,34 @@ class Store:
         self.q = Queries(self.engine)
         self._world: World | None = None
         self._world_sig: tuple[Any, ...] = ()
+        self._turn: Any = None  # SQLite worker processes: the lock file of `take_turns`
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._turn is not None:
+            self._turn.close()
+            self._turn = None
+
+    def take_turns(self) -> None:
+        """SQLite, a worker process of several (runtime/pool.py): from now on the worker's
+        write transactions wait for their turn on a lock file beside the database, which
+        passes to the next process the moment it is free. Left to SQLite, a process finding
+        the database locked sleeps 1, 2, 5, 10, … ms between tries (its busy handler)
+        while the others keep taking the lock."""
+        path = self.engine.url.database
+        if not self.shared and path and path != ":memory:" and self._turn is None:
+            self._turn = open(f"{path}.write-turn", "a+")  # noqa: SIM115 - closed by close()
+
+    @contextmanager
+    def _my_turn(self) -> Iterator[None]:
+        if self._turn is None:
+            yield
+            return
+        fcntl.flock(self._turn, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._turn, fcntl.LOCK_UN)
 
     # -- processes ------------------------------------------------------------------------
 
@@ -454,7 +479,7 @@ class Store:
         event_rows = [codec.event_values(e, None, keep_id=False) for e in step.events]
         outbox_rows = [codec.outbox_values(o) for o in step.outbox]
         q = self.q
-        with self._on(conn, write=True) as conn:
+        with self._my_turn(), self._on(conn, write=True) as conn:
             if contact_rows:
                 q.put_contacts.many(conn, contact_rows)
             if run_rows:
