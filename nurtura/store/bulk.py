@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -117,6 +117,44 @@ def _unnest_insert(sql: str, table: Any, cols: Sequence[str]) -> str:
     return f"{head} SELECT * FROM unnest({arrays}){rest}"
 
 
+class Ingest:
+    """Input events stored (a repeated message id ignored) and queued in `inbox` for the
+    worker, in the caller's transaction; `many` returns how many were new.
+
+    PostgreSQL: one statement (the insert's new rows feed the queue's insert). SQLite: the
+    batch's insert, then one statement queueing its new rows: while the transaction holds
+    the database's one write lock, each row the insert stored took the next rowid (the
+    largest + 1: no AUTOINCREMENT, and nothing else writes meanwhile), so its `n` new rows
+    are the table's last `n`. Every writer of inputs comes through here.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        store_inputs = dialect.insert_ignore(
+            engine, events, ["contact_id", "message_id"],
+            where=events.c.message_id.isnot(None))
+        self.queue: Any = None
+        arrays = None
+        if engine.dialect.name == "postgresql":
+            sql = str(store_inputs.compile(dialect=engine.dialect,
+                                           column_keys=list(codec.EVENT_COLS)))
+            arrays = (f"WITH stored AS ({_unnest_insert(sql, events, codec.EVENT_COLS)} "
+                      "RETURNING contact_id, id, ts) INSERT INTO inbox (contact_id, event_id, "
+                      "ts) SELECT contact_id, id, ts FROM stored")
+        else:
+            newest = select(func.max(events.c.id)).scalar_subquery()
+            self.queue = insert(inbox).from_select(
+                ["contact_id", "event_id", "ts"],
+                select(events.c.contact_id, events.c.id, events.c.ts).where(
+                    events.c.id > newest - bindparam("n"), events.c.input.is_(True)))
+        self.store = Bulk(engine, store_inputs, codec.EVENT_COLS, arrays=arrays)
+
+    def many(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> int:
+        n = self.store.many(conn, rows)
+        if n and self.queue is not None:
+            conn.execute(self.queue, {"n": n})
+        return n
+
+
 def _keys(n: int = CHUNK) -> list[Any]:
     return [bindparam(f"k{i}") for i in range(n)]
 
@@ -131,20 +169,7 @@ class Queries:
 
     def __init__(self, engine: Engine) -> None:
         keys = [f"k{i}" for i in range(CHUNK)]
-        # Input events: stored once, a repeated message id ignored, and queued in `inbox`
-        # by the same statement (PostgreSQL: the insert's new rows feed the queue's insert;
-        # SQLite: the trigger `events_to_inbox`, migration 0010). Rows in EVENT_COLS order;
-        # returns how many were new.
-        store_inputs = dialect.insert_ignore(
-            engine, events, ["contact_id", "message_id"], where=events.c.message_id.isnot(None))
-        queued = None
-        if engine.dialect.name == "postgresql":
-            sql = str(store_inputs.compile(dialect=engine.dialect,
-                                           column_keys=list(codec.EVENT_COLS)))
-            queued = (f"WITH stored AS ({_unnest_insert(sql, events, codec.EVENT_COLS)} "
-                      "RETURNING contact_id, id, ts) INSERT INTO inbox (contact_id, event_id, "
-                      "ts) SELECT contact_id, id, ts FROM stored")
-        self.ingest = Bulk(engine, store_inputs, codec.EVENT_COLS, arrays=queued)
+        self.ingest = Ingest(engine)  # rows in EVENT_COLS order
         self.put_contacts = Bulk(engine, dialect.upsert(
             engine, contacts, ["id"], ["email", "paid_total", "paid_count", "last_paid_at", "doc"]
         ), codec.CONTACT_COLS)

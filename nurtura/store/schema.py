@@ -78,8 +78,8 @@ Index("events_message_id", events.c.contact_id, events.c.message_id, unique=True
 Index("events_contact", events.c.contact_id, events.c.name, events.c.ts)
 
 # The worker's queue of input events not yet handled (migration 0010): a row per pending
-# event, made in the statement that stores the event (`bulk.Queries.ingest`: on PostgreSQL
-# one statement over arrays, on SQLite the trigger `events_to_inbox`) and deleted in the
+# event, made with the event (`bulk.Ingest`: on PostgreSQL by the statement that stores
+# it, on SQLite by one more statement in its transaction, migration 0011) and deleted in the
 # transaction that handles it. An event row is written once: marking it handled in place
 # rewrote it with all its index entries (on PostgreSQL a second version of each, kept
 # until VACUUM). By contact for loading a batch; by time for picking due contacts.

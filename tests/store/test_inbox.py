@@ -5,6 +5,7 @@ rewritten; the migration moves pending events into the queue and back."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from alembic import command
 from sqlalchemy import func, select, text
@@ -13,7 +14,7 @@ from nurtura.clock import SimClock
 from nurtura.engine.state import Event
 from nurtura.model.validate import load_process
 from nurtura.runtime.worker import Worker
-from nurtura.store import migrate
+from nurtura.store import codec, migrate
 from nurtura.store.outbox import Outbox
 from nurtura.store.schema import events, inbox
 from nurtura.store.sql import Store
@@ -102,3 +103,41 @@ def test_erasing_a_contact_empties_its_queue_and_a_queue_row_without_event_is_dr
     assert store.due_contacts(T0, 10) == ["c2"]
     assert Worker(store, SimClock(T0)).drain(T0) == 1
     assert _queue(store) == [] and store.due_contacts(T0, 10) == []
+
+
+def test_a_batch_queues_exactly_its_new_inputs(store: Store) -> None:
+    """Repeated message ids inside and across batches are stored and queued once; events a
+    step emitted (not inputs) in the same transaction are not queued."""
+    store.ingest([Event("go", "c1", T0, "m1")])
+    at = [T0 + timedelta(seconds=i) for i in range(6)]
+    batch = [Event("go", "c1", at[1], "m1"), Event("go", "c2", at[2], "m2"),
+             Event("go", "c2", at[3], "m2"), Event("go", "c3", at[4], "m3"),
+             Event("go", "c1", at[5], "m1")]
+    with store.engine.begin() as conn:
+        store.q.emitted.many(conn, [codec.event_values(Event("x", "c9", T0, "e"), None,
+                                                       keep_id=False)])
+        assert store.q.ingest.many(conn, [codec.event_values(e, True) for e in batch]) == 2
+        assert store.q.ingest.many(conn, []) == 0
+        store.q.emitted.many(conn, [codec.event_values(Event("x", "c9", T0, "f"), None,
+                                                       keep_id=False)])
+        assert store.q.ingest.many(conn, [codec.event_values(
+            Event("go", "c4", at[0], "m4"), True)]) == 1
+    assert _queue(store) == [("c1", _ms(T0)), ("c4", _ms(at[0])), ("c2", _ms(at[2])),
+                             ("c3", _ms(at[4]))]
+
+
+def test_migration_0011_drops_the_queueing_trigger_and_its_downgrade_restores_it(
+        tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'test.db'}")
+    with store.engine.connect() as conn:
+        assert not conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                                ).all()
+    with store.engine.begin() as conn:
+        cfg = migrate.alembic_config(store.engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
+    with store.engine.begin() as conn:  # as 0010 queued inputs: by the trigger
+        conn.execute(text("INSERT INTO events (contact_id, name, ts, input) VALUES "
+                          "('c1', 'a', 5, true), ('c1', 'b', 6, NULL)"))
+    assert _queue(store) == [("c1", 5)]
+    store.close()
