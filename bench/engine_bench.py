@@ -155,6 +155,7 @@ class Child:
             self.store.engine.dispose()
             self.pool = DrainPool(f"sqlite:///{self.db}", self.processes, self.batch,
                                   at_delivery=False)
+            self.store.get_contact("")  # its connection open again, as an API process has
 
     def snapshot(self, name: str) -> Path:
         path = self.tmp / f"{name}.db"

@@ -8,10 +8,12 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nurtura.simulate import parse_events
+from nurtura.store.sql import Store
 from tests.fleet.harness import (
     END,
     NURTURA,
@@ -40,6 +42,17 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _ingested(tmp: Path, contacts: int) -> tuple[str, Store, dict[str, Any]]:
+    """A SQLite file with the shipped processes and every event of `contacts` contacts'
+    stories ingested; the result `simulate` gives for them."""
+    messages = traffic(contacts)
+    expected = reference(tmp, messages)
+    url = f"sqlite:///{tmp / 'nurtura.db'}"
+    store = setup(url)
+    store.ingest(parse_events([json.dumps(m) for m in messages]))
+    return url, store, expected
 
 
 def test_two_processes_on_sqlite_do_what_one_does(tmp_path: Path) -> None:
@@ -72,11 +85,7 @@ def test_a_second_worker_is_refused_while_the_processes_run(tmp_path: Path) -> N
 
 
 def test_kill_9_of_the_parent_stops_its_processes_and_loses_nothing(tmp_path: Path) -> None:
-    messages = traffic(3000)
-    expected = reference(tmp_path, messages)
-    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
-    store = setup(url)
-    store.ingest(parse_events([json.dumps(m) for m in messages]))
+    url, store, expected = _ingested(tmp_path, 3000)
     fleet = Fleet(url, tmp_path / "a", size=1, batch=5, args=["--processes", "2"])
     fleet.clock.set(END)
     with fleet:
@@ -110,11 +119,7 @@ def test_kill_9_of_the_parent_stops_its_processes_and_loses_nothing(tmp_path: Pa
 
 
 def test_once_with_processes_handles_every_due_contact(tmp_path: Path) -> None:
-    messages = traffic(800)
-    expected = reference(tmp_path, messages)
-    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
-    store = setup(url)
-    store.ingest(parse_events([json.dumps(m) for m in messages]))
+    url, store, expected = _ingested(tmp_path, 800)
     env = {**os.environ, "NURTURA_CLOCK_FILE": str(tmp_path / "clock")}
     (tmp_path / "clock").write_text(END.isoformat())
     done = subprocess.run([NURTURA, "worker", "--once", "--processes", "2", "--db", url],
