@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,14 +110,14 @@ def enrolled(i: int, mid: str) -> Event:
 
 
 def checkpoint(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:  # closed here, not whenever gc gets to it
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return db.stat().st_size
 
 
 def breakdown(db: Path) -> dict[str, int]:
     """Bytes on disk by table and index (dbstat), free pages included."""
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
         free = conn.execute("PRAGMA freelist_count").fetchone()[0]
         page = conn.execute("PRAGMA page_size").fetchone()[0]
@@ -228,7 +229,7 @@ def floor(tmp: Path, before: str, after: str, target: Path) -> dict[str, Any]:
     """Insert the rows of `after` that are not in `before` (what the phase wrote) into plain
     tables; returns the seconds that took and the rows per table."""
     rows: dict[str, tuple[list[tuple[str, str]], list[tuple[Any, ...]]]] = {}
-    with sqlite3.connect(tmp / f"{after}.db") as conn:
+    with closing(sqlite3.connect(tmp / f"{after}.db")) as conn:
         conn.execute("ATTACH DATABASE ? AS b", (str(tmp / f"{before}.db"),))
         for t in TABLES:
             cols = [(r[1], r[2]) for r in conn.execute(f"PRAGMA main.table_info({t})")]

@@ -16,6 +16,7 @@ children still finishing a batch. Each child stops by itself once its parent is 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -44,6 +45,18 @@ def _orphaned(parent: int) -> bool:
     return os.getppid() != parent
 
 
+def _before_fork() -> None:
+    """Close what garbage still holds open (a SQLite connection in a reference cycle is
+    closed only when the collector gets to it): SQLite keeps per-process bookkeeping of
+    its open files and locks, which a forked child must not inherit from a live one."""
+    gc.collect()
+
+
+def _after_fork() -> None:
+    """In the child: whatever it inherited is left alone for good (never finalized here)."""
+    gc.freeze()
+
+
 # -- long-running processes (`nurtura worker --processes K`) ------------------------------
 
 
@@ -51,6 +64,7 @@ def _serve_share(url: str, i: int, k: int, deliver: bool, poll: float, batch: in
                  stop: Any, parent: int) -> None:
     """A child: the worker loop on its share (and, in the first child only, the delivery
     loop: one per database, as with one process) until `stop` or the parent is gone."""
+    _after_fork()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
@@ -76,6 +90,7 @@ def run_processes(url: str, k: int, *, deliver: bool, poll: float, batch: int,
     parent = os.getpid()
 
     def start(i: int) -> Any:
+        _before_fork()
         p = FORK.Process(target=_serve_share, name=f"nurtura-worker-{i + 1}",
                          args=(url, i, k, deliver, poll, batch, stop, parent))
         p.start()
@@ -103,20 +118,25 @@ def run_processes(url: str, k: int, *, deliver: bool, poll: float, batch: int,
 
 
 def _drain_share(url: str, i: int, k: int, batch: int, at_delivery: bool,
-                 conn: Connection, parent: int) -> None:
+                 conn: Connection, ends: list[Connection], parent: int) -> None:
     """A child: for each instant received, drain its share of what is due then; replies
     (contacts handled, CPU seconds) or ("error", text). None ends it."""
     from nurtura.runtime.delivery import send_at_delivery
     from nurtura.runtime.worker import Worker
     from nurtura.store.sql import Store
 
+    _after_fork()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for inherited in ends:  # the parent's ends: with them closed, its death is EOF here
+        inherited.close()
     store = Store(url, upgrade=False)
     if at_delivery:
         send_at_delivery(store)
     store.world()  # the processes, loaded once before the first instant (a running worker)
     try:
         while not _orphaned(parent):
+            if not conn.poll(1.0):
+                continue
             try:
                 now = conn.recv()
             except EOFError:
@@ -148,10 +168,13 @@ class DrainPool:
         self.conns: list[Connection] = []
         self.procs: list[Any] = []
         parent = os.getpid()
+        _before_fork()
         for i in range(k):
             mine, theirs = FORK.Pipe()
-            p = FORK.Process(target=_drain_share, name=f"nurtura-drain-{i + 1}",
-                             args=(url, i, k, batch, at_delivery, theirs, parent))
+            # daemon: if this process ends without close(), they are ended with it
+            p = FORK.Process(target=_drain_share, name=f"nurtura-drain-{i + 1}", daemon=True,
+                             args=(url, i, k, batch, at_delivery, theirs,
+                                   [*self.conns, mine], parent))
             p.start()
             theirs.close()
             self.conns.append(mine)
