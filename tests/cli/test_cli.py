@@ -152,9 +152,19 @@ def test_a_second_worker_on_one_sqlite_file_is_refused_with_a_clear_message(
     db = f"sqlite:///{tmp_path / 'one.db'}"
     store = Store(db)
     with store.worker_lock():  # a worker (or `nurtura serve`) runs on this file
-        for args in (["worker", "--db", db], ["serve", "--db", db]):
+        for args in (["worker", "--db", db], ["serve", "--db", db],
+                     ["worker", "--once", "--db", db],
+                     ["worker", "--processes", "2", "--db", db]):
             result = runner.invoke(app, args)
             assert result.exit_code == 1, result.output
             assert "another worker is already running" in result.output
             assert "use PostgreSQL to run many" in result.output
     store.close()
+
+
+def test_worker_processes_are_checked_with_the_option_named(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'one.db'}"
+    zero = runner.invoke(app, ["worker", "--processes", "0", "--db", db])
+    assert zero.exit_code == 2 and "--processes" in zero.output
+    both = runner.invoke(app, ["worker", "--processes", "2", "--metrics", "9999", "--db", db])
+    assert both.exit_code == 2 and "--metrics" in both.output and "--processes 1" in both.output
