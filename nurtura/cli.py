@@ -299,6 +299,10 @@ def serve_cmd(db: DbOpt = DEFAULT_DB,
               worker: Annotated[bool, typer.Option(
                   help="Also run a worker and the delivery loop (in a child process); "
                        "--no-worker serves the API only, beside `nurtura worker`s.")] = True,
+              worker_processes: Annotated[int, typer.Option(
+                  min=1, max=64,
+                  help="The worker's processes (one core each), as `nurtura worker "
+                       "--processes`.")] = 1,
               ) -> None:
     """Start Nurtura: the HTTP API, the editor and a worker."""
     from nurtura.runtime.server import serve
@@ -323,7 +327,7 @@ def serve_cmd(db: DbOpt = DEFAULT_DB,
             pass
     store.close()
     out.print(f"Nurtura on http://{host}:{port}/ (API docs at /docs), database {db}")
-    serve(db, host, port, worker=worker)
+    serve(db, host, port, worker=worker, processes=worker_processes)
 
 
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)

@@ -61,7 +61,7 @@ def _after_fork() -> None:
 
 
 def _serve_share(url: str, i: int, k: int, deliver: bool, poll: float, batch: int,
-                 stop: Any, parent: int) -> None:
+                 stop: Any, parent: int, wakeup: Any) -> None:
     """A child: the worker loop on its share (and, in the first child only, the delivery
     loop: one per database, as with one process) until `stop` or the parent is gone."""
     _after_fork()
@@ -77,22 +77,25 @@ def _serve_share(url: str, i: int, k: int, deliver: bool, poll: float, batch: in
         return True
 
     running = loops.worker_loops(url, clock_from_env(), deliver=deliver and i == 0,
-                                 poll=poll, batch_size=batch, part=share(i, k, url))
+                                 poll=poll, batch_size=batch, part=share(i, k, url),
+                                 wakeup=wakeup)
     loops.run(running, wait, lock=False)  # the parent holds it; this process inherited it
 
 
 def run_processes(url: str, k: int, *, deliver: bool, poll: float, batch: int,
-                  wait: Callable[[], bool]) -> None:
+                  wait: Callable[[], bool], wakeup: Any = None) -> None:
     """Run K worker processes until `wait()` returns False, then stop them, each finishing
     the batch in hand. A process that dies (it should not) is started again. The caller
-    holds the worker lock and has no open database connection (they would be forked)."""
+    holds the worker lock and has no open database connection (they would be forked).
+    `wakeup`: a multiprocessing Event the API sets on new work (`nurtura serve`), shared
+    by every process (each wakes, and finds its share's work or none)."""
     stop = FORK.Event()
     parent = os.getpid()
 
     def start(i: int) -> Any:
         _before_fork()
         p = FORK.Process(target=_serve_share, name=f"nurtura-worker-{i + 1}",
-                         args=(url, i, k, deliver, poll, batch, stop, parent))
+                         args=(url, i, k, deliver, poll, batch, stop, parent, wakeup))
         p.start()
         return p
 

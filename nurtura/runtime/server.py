@@ -15,14 +15,15 @@ import uvicorn
 from nurtura.api.app import create_app
 from nurtura.clock import clock_from_env
 from nurtura.errors import NurturaError
-from nurtura.runtime import loops
+from nurtura.runtime import loops, pool
 from nurtura.store.sql import Store
 
 log = logging.getLogger("nurtura.serve")
 
 
-def background(url: str, wakeup: Any, stop: Any) -> None:
-    """The child process: the worker and the delivery loop until `stop` is set."""
+def background(url: str, wakeup: Any, stop: Any, processes: int = 1) -> None:
+    """The child process: the worker and the delivery loop until `stop` is set (with
+    `processes` > 1: that many worker processes forked from this one, pool.py)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
@@ -37,16 +38,24 @@ def background(url: str, wakeup: Any, stop: Any) -> None:
         return True
 
     try:
-        loops.run(loops.worker_loops(url, clock_from_env(), wakeup=wakeup), wait)
+        if processes > 1:
+            store = Store(url, upgrade=False)
+            with store.worker_lock():
+                store.close()  # nothing open is forked
+                pool.run_processes(url, processes, deliver=True, poll=0.5, batch=500,
+                                   wait=wait, wakeup=wakeup)
+        else:
+            loops.run(loops.worker_loops(url, clock_from_env(), wakeup=wakeup), wait)
     except NurturaError as exc:  # SQLite: another worker runs on this file
         log.error("no worker in this process: %s", exc)
 
 
-def serve(url: str, host: str = "127.0.0.1", port: int = 8000, worker: bool = True) -> None:
+def serve(url: str, host: str = "127.0.0.1", port: int = 8000, worker: bool = True,
+          processes: int = 1) -> None:
     ctx = mp.get_context("spawn")
     wakeup, stop = ctx.Event(), ctx.Event()
-    child = ctx.Process(target=background, args=(url, wakeup, stop), name="nurtura-worker",
-                        daemon=False)
+    child = ctx.Process(target=background, args=(url, wakeup, stop, processes),
+                        name="nurtura-worker", daemon=False)
     store = Store(url)
     if worker:
         child.start()

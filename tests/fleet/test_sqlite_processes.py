@@ -130,3 +130,57 @@ def test_once_with_processes_handles_every_due_contact(tmp_path: Path) -> None:
     assert state(store) == expected["state"]
     assert stats(store) == expected["stats"]
     store.close()
+
+
+def test_serve_with_two_worker_processes_handles_tracked_events(tmp_path: Path) -> None:
+    """`nurtura serve --worker-processes 2`: the API process, its worker child, and that
+    child's two worker processes; tracked events are handled, SIGTERM stops them all."""
+    import signal
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from nurtura.model.validate import load_process
+    from nurtura.store import tokens
+    from tests.mail import free_port
+    from tests.waiting import wait_http
+
+    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
+    store = Store(url)
+    now = datetime.now(UTC)
+    store.save_process(load_process({"nurtura": 1, "name": "Tag", "nodes": {
+        "t": {"type": "trigger", "event": "go", "next": "a"},
+        "a": {"type": "action", "do": "add_tag", "tag": "went"}}}), now)
+    store.set_enabled("Tag", True, now)
+    token = tokens.create(store.engine, "t", {"write"}, now)
+    store.close()
+    port = free_port()
+    api = subprocess.Popen([NURTURA, "serve", "--db", url, "--port", str(port),
+                            "--worker-processes", "2"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health", proc=api)
+        batch = [{"type": "track", "userId": f"u{i}", "event": "go", "messageId": f"m{i}"}
+                 for i in range(40)]
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/batch", json={"batch": batch},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert r.status_code == 200, r.text
+        store = Store(url)
+        deadline = time.monotonic() + 30
+        while len([i for i in range(40) if (c := store.get_contact(f"u{i}"))
+                   and "went" in c.tags]) < 40:
+            assert time.monotonic() < deadline, "tracked events not handled"
+            time.sleep(0.1)
+        store.close()
+        # the API's children: the worker (which forked the two) and multiprocessing's
+        # resource tracker
+        [worker] = [c for c in children(api.pid) if children(c)]
+        kids = children(worker)
+        assert len(kids) == 2
+    finally:
+        api.send_signal(signal.SIGTERM)
+        api.wait(timeout=60)  # uvicorn exits by the signal it handled, after shutting down
+    deadline = time.monotonic() + 30
+    while any(running(p) for p in (worker, *kids)):
+        assert time.monotonic() < deadline, "worker processes outlived `nurtura serve`"
+        time.sleep(0.1)
