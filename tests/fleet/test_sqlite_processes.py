@@ -35,6 +35,15 @@ def children(pid: int) -> list[int]:
     return [int(x) for x in found.split()]
 
 
+def forked(pid: int, n: int = 2, timeout: float = 30) -> list[int]:
+    """The `n` worker processes of parent `pid`, once it has forked them all."""
+    deadline = time.monotonic() + timeout
+    while len(kids := children(pid)) < n:
+        assert time.monotonic() < deadline, f"{pid} has {kids}, not {n} worker processes"
+        time.sleep(0.05)
+    return kids
+
+
 def running(pid: int) -> bool:
     """The process exists and is not a zombie waiting to be reaped."""
     try:
@@ -65,7 +74,7 @@ def test_two_processes_on_sqlite_do_what_one_does(tmp_path: Path) -> None:
         fleet.ready(0)
         parent = fleet.procs[0]
         assert parent is not None
-        assert len(children(parent.pid)) == 2
+        assert len(forked(parent.pid)) == 2
         feed_in_groups(fleet, store, messages, groups=4)
         assert fleet.alive()
     assert state(store) == expected["state"]
@@ -92,8 +101,7 @@ def test_kill_9_of_the_parent_stops_its_processes_and_loses_nothing(tmp_path: Pa
         fleet.ready(0)
         parent = fleet.procs[0]
         assert parent is not None
-        kids = children(parent.pid)
-        assert len(kids) == 2
+        kids = forked(parent.pid)
         deadline = time.monotonic() + 60
         while not store.runs_of("c0"):  # mid-run
             assert time.monotonic() < deadline
@@ -175,7 +183,7 @@ def test_serve_with_two_worker_processes_handles_tracked_events(tmp_path: Path) 
         # the API's children: the worker (which forked the two) and multiprocessing's
         # resource tracker
         [worker] = [c for c in children(api.pid) if children(c)]
-        kids = children(worker)
+        kids = forked(worker)
         assert len(kids) == 2
     finally:
         api.send_signal(signal.SIGTERM)
