@@ -372,8 +372,9 @@ class Store:
         taken with `pg_try_advisory_xact_lock` (a contact another worker holds is skipped,
         the next due one is taken instead), the batch is loaded and applied on that
         connection, and the locks end at commit — or with the session when the worker
-        dies. SQLite has a single writer and a single worker (see `worker_lock`): the batch
-        is read outside the write transaction, so the API can keep ingesting meanwhile.
+        dies. SQLite has a single writer and a single worker (see `worker_lock`), of one or
+        several processes: the batch is read outside the write transaction, so the API can
+        keep ingesting meanwhile.
         Contacts in `skip` (set aside by the worker) are not taken. `part`: SQLite's worker
         processes (`nurtura worker --processes K`) each take only their own share of the
         contacts (`dialect.contact_part`), so no contact is ever in two of their batches;
@@ -395,8 +396,9 @@ class Store:
 
     @contextmanager
     def worker_lock(self) -> Iterator[None]:
-        """Held by a long-running worker. SQLite allows ONE worker per database file (its
-        writes are serialised anyway); a second one is refused with a clear message.
+        """Held by a worker. SQLite allows ONE worker per database file (its writes are
+        serialised anyway; the worker may run as several processes, runtime/pool.py,
+        which inherit this lock); a second one is refused with a clear message.
         PostgreSQL: no-op, workers coordinate per contact (`claim`)."""
         if self.shared:
             yield
@@ -411,7 +413,8 @@ class Store:
             except BlockingIOError:
                 raise NurturaError(
                     f"another worker is already running on {path}: SQLite takes one worker "
-                    "per database (use PostgreSQL to run many)") from None
+                    "per database (use its --processes for more cores, PostgreSQL to run "
+                    "many)") from None
             try:
                 yield
             finally:

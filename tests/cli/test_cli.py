@@ -158,7 +158,7 @@ def test_a_second_worker_on_one_sqlite_file_is_refused_with_a_clear_message(
             result = runner.invoke(app, args)
             assert result.exit_code == 1, result.output
             assert "another worker is already running" in result.output
-            assert "use PostgreSQL to run many" in result.output
+            assert "PostgreSQL to run many" in result.output
     store.close()
 
 
