@@ -249,16 +249,14 @@ def worker_cmd(db: DbOpt = DEFAULT_DB,
             return False
         return True
 
-    if processes > 1:
-        with store.worker_lock():
-            store.close()
-            signal.signal(signal.SIGTERM, stop)
-            signal.signal(signal.SIGINT, stop)
-            err.print(f"worker on {db} ({processes} processes); Ctrl-C to stop")
-            pool.run_processes(db, processes, deliver=deliver, poll=poll, batch=batch,
-                               wait=wait)
-        return
     store.close()
+    if processes > 1:
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        pool.run_processes(db, processes, deliver=deliver, poll=poll, batch=batch, wait=wait,
+                           started=lambda: err.print(
+                               f"worker on {db} ({processes} processes); Ctrl-C to stop"))
+        return
     running = loops.worker_loops(db, clock, deliver=deliver, poll=poll, batch_size=batch)
     if metrics:
         _serve_worker_metrics(metrics)

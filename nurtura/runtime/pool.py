@@ -2,8 +2,9 @@
 
 A batch's time is mostly the engine's Python, which one process runs on one core. SQLite
 writes one transaction at a time but reads beside it (WAL), so K processes each advance
-their own share of the contacts (`dialect.contact_part`: contact i modulo K), computing on
-K cores while their commits take turns; no contact is ever in two processes' batches. On
+their own share of the contacts (process i: those whose id's CRC-32 is i modulo K,
+`dialect.contact_part`), computing on K cores while their commits take turns
+(`Store.take_turns`); no contact is ever in two processes' batches. On
 PostgreSQL the K processes are workers like any others (each contact's advisory lock), and
 they take no shares.
 
@@ -30,6 +31,7 @@ from typing import Any
 from nurtura.clock import SimClock, clock_from_env
 from nurtura.runtime import loops
 from nurtura.store.dialect import Part, normalize_url
+from nurtura.store.sql import Store
 
 log = logging.getLogger("nurtura.pool")
 FORK = mp.get_context("fork")
@@ -83,12 +85,22 @@ def _serve_share(url: str, i: int, k: int, deliver: bool, poll: float, batch: in
 
 
 def run_processes(url: str, k: int, *, deliver: bool, poll: float, batch: int,
-                  wait: Callable[[], bool], wakeup: Any = None) -> None:
-    """Run K worker processes until `wait()` returns False, then stop them, each finishing
-    the batch in hand. A process that dies (it should not) is started again. The caller
-    holds the worker lock and has no open database connection (they would be forked).
+                  wait: Callable[[], bool], wakeup: Any = None,
+                  started: Callable[[], None] = lambda: None) -> None:
+    """Take the worker lock (SQLite: NurturaError, nothing started, if another worker
+    runs), run K worker processes, call `started`, then `wait` until it returns False;
+    then stop them, each finishing the batch in hand. A process that dies (it should not)
+    is started again. The caller has no database connection open (it would be forked).
     `wakeup`: a multiprocessing Event the API sets on new work (`nurtura serve`), shared
     by every process (each wakes, and finds its share's work or none)."""
+    store = Store(url, upgrade=False)
+    with store.worker_lock():  # inherited by the processes: held until the last is gone
+        store.close()
+        _supervise(url, k, deliver, poll, batch, wait, wakeup, started)
+
+
+def _supervise(url: str, k: int, deliver: bool, poll: float, batch: int,
+               wait: Callable[[], bool], wakeup: Any, started: Callable[[], None]) -> None:
     stop = FORK.Event()
     parent = os.getpid()
 
@@ -100,6 +112,7 @@ def run_processes(url: str, k: int, *, deliver: bool, poll: float, batch: int,
         return p
 
     procs = [start(i) for i in range(k)]
+    started()
     try:
         while wait():
             for i, p in enumerate(procs):
@@ -126,7 +139,6 @@ def _drain_share(url: str, i: int, k: int, batch: int, at_delivery: bool,
     (contacts handled, CPU seconds) or ("error", text). None ends it."""
     from nurtura.runtime.delivery import send_at_delivery
     from nurtura.runtime.worker import Worker
-    from nurtura.store.sql import Store
 
     _after_fork()
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -39,11 +39,8 @@ def background(url: str, wakeup: Any, stop: Any, processes: int = 1) -> None:
 
     try:
         if processes > 1:
-            store = Store(url, upgrade=False)
-            with store.worker_lock():
-                store.close()  # nothing open is forked
-                pool.run_processes(url, processes, deliver=True, poll=0.5, batch=500,
-                                   wait=wait, wakeup=wakeup)
+            pool.run_processes(url, processes, deliver=True, poll=0.5, batch=500,
+                               wait=wait, wakeup=wakeup)
         else:
             loops.run(loops.worker_loops(url, clock_from_env(), wakeup=wakeup), wait)
     except NurturaError as exc:  # SQLite: another worker runs on this file

@@ -137,9 +137,15 @@ class Store:
         passes to the next process the moment it is free. Left to SQLite, a process finding
         the database locked sleeps 1, 2, 5, 10, … ms between tries (its busy handler)
         while the others keep taking the lock."""
-        path = self.engine.url.database
-        if not self.shared and path and path != ":memory:" and self._turn is None:
+        path = self._sqlite_file()
+        if path and self._turn is None:
             self._turn = open(f"{path}.write-turn", "a+")  # noqa: SIM115 - closed by close()
+
+    def _sqlite_file(self) -> str | None:
+        """The SQLite database's file, beside which its lock files go (None: PostgreSQL,
+        or SQLite in memory)."""
+        path = self.engine.url.database
+        return path if not self.shared and path and path != ":memory:" else None
 
     @contextmanager
     def _my_turn(self) -> Iterator[None]:
@@ -400,11 +406,8 @@ class Store:
         serialised anyway; the worker may run as several processes, runtime/pool.py,
         which inherit this lock); a second one is refused with a clear message.
         PostgreSQL: no-op, workers coordinate per contact (`claim`)."""
-        if self.shared:
-            yield
-            return
-        path = self.engine.url.database
-        if not path or path == ":memory:":
+        path = self._sqlite_file()
+        if path is None:
             yield
             return
         with open(f"{path}.worker-lock", "a+") as fh:
