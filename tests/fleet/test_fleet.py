@@ -69,22 +69,6 @@ def test_four_workers_do_what_simulate_does(tmp_path: Path, contacts: int) -> No
         store.close()
 
 
-def test_workers_of_several_processes_on_postgresql_do_what_simulate_does(tmp_path: Path
-                                                                          ) -> None:
-    """`nurtura worker --processes 2` twice: four processes, no shares (each contact's
-    lock), one delivery loop per worker."""
-    messages = traffic(2000)
-    expected = reference(tmp_path, messages)
-    with fresh_database() as url:
-        store = setup(url)
-        with Fleet(url, tmp_path, size=2, args=["--processes", "2"]) as fleet:
-            feed_in_groups(fleet, store, messages, groups=3)
-            assert fleet.alive()
-        assert state(store) == expected["state"]
-        assert stats(store) == expected["stats"]
-        store.close()
-
-
 def test_kill_9_of_workers_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
     messages = traffic(3000)
     expected = reference(tmp_path, messages)

@@ -1,5 +1,6 @@
-"""`nurtura worker --processes K` on SQLite: K processes, each advancing its own share of the
-contacts, do what one does; nothing is lost or done twice when their parent is killed."""
+"""`nurtura worker --processes K`: on SQLite K processes, each advancing its own share of the
+contacts, do what one does, and nothing is lost or done twice when their parent is killed;
+on PostgreSQL they are K workers like any others."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from tests.fleet.harness import (
     stats,
     traffic,
 )
+from tests.pg import fresh_database
 
 pytestmark = [pytest.mark.slow]
 
@@ -64,17 +67,30 @@ def _ingested(tmp: Path, contacts: int) -> tuple[str, Store, dict[str, Any]]:
     return url, store, expected
 
 
-def test_two_processes_on_sqlite_do_what_one_does(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """A database and how many `--processes 2` workers run on it: SQLite takes one (two
+    shares); PostgreSQL two (four processes, no shares: each contact's lock)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'nurtura.db'}", 1
+        return
+    with fresh_database() as url:
+        yield url, 2
+
+
+def test_workers_of_two_processes_do_what_simulate_does(tmp_path: Path,
+                                                        workers: tuple[str, int]) -> None:
+    url, size = workers
     messages = traffic(2400)
     expected = reference(tmp_path, messages)
-    url = f"sqlite:///{tmp_path / 'nurtura.db'}"
     store = setup(url)
-    with Fleet(url, tmp_path / "w", size=1, batch=100, deliver=True,
+    with Fleet(url, tmp_path / "w", size=size, batch=100, deliver=True,
                args=["--processes", "2"]) as fleet:
-        fleet.ready(0)
-        parent = fleet.procs[0]
-        assert parent is not None
-        assert len(forked(parent.pid)) == 2
+        for i in range(size):
+            fleet.ready(i)
+            parent = fleet.procs[i]
+            assert parent is not None
+            assert len(forked(parent.pid)) == 2
         feed_in_groups(fleet, store, messages, groups=4)
         assert fleet.alive()
     assert state(store) == expected["state"]
