@@ -175,11 +175,8 @@ class Child:
                 ingest_cpu += time.process_time() - c
         self.clock.jump(now)
         t, c = time.perf_counter(), time.process_time()
-        children = self.pool.cpu if self.pool else 0.0
-        if self.pool:
-            handled = self.pool.drain(self.clock.now())
-        else:
-            handled = self.worker.drain(self.clock.now())
+        children = self.pool.cpu if self.pool else 0.0  # CPU of the pool's processes
+        handled = (self.pool or self.worker).drain(self.clock.now())
         process = time.perf_counter() - t
         process_cpu = time.process_time() - c + (self.pool.cpu - children if self.pool else 0)
         size = checkpoint(self.db)
