@@ -128,13 +128,15 @@ class Advance:
     """Handles one input for one contact; collects everything that changed in `step`."""
 
     def __init__(
-        self, world: World, contact: Contact, runs: dict[str, Run], history: list[Event]
+        self, world: World, contact: Contact, runs: dict[str, Run], history: list[Event],
+        into: Step | None = None,
     ) -> None:
         self.world = world
         self.contact = contact
         self.runs = runs  # the contact's active runs, by id; kept current
         self.history = history
-        self.step = Step()
+        self.step = Step() if into is None else into
+        self.noted = len(self.step.history)  # entries before this input's are not merged
         self.queue: deque[Event] = deque()
         self.current: Event | None = None
         self.input: Event | None = None  # the stored event this Advance handles, if any
@@ -318,7 +320,7 @@ class Advance:
 
     def _note(self, run: Run, at: datetime, entry: dict[str, Any]) -> None:
         hist = self.step.history
-        if hist and hist[-1].run_id == run.id and hist[-1].at == at:
+        if len(hist) > self.noted and hist[-1].run_id == run.id and hist[-1].at == at:
             hist[-1].entries.append(entry)
         else:
             hist.append(HistoryEntry(run.id, at, [entry]))
@@ -521,14 +523,19 @@ class Advance:
 
 
 def handle_event(
-    world: World, contact: Contact, runs: dict[str, Run], history: list[Event], event: Event
+    world: World, contact: Contact, runs: dict[str, Run], history: list[Event], event: Event,
+    into: Step | None = None,
 ) -> Step:
-    """Apply one event of `contact` to its state and runs, and start runs it triggers."""
-    return Advance(world, contact, runs, history).on_event(event)
+    """Apply one event of `contact` to its state and runs, and start runs it triggers.
+    Returns the Step: a new one, or `into` with this input's changes added (a worker's
+    batch collects all of its inputs' changes in one Step, as `Step.merge` would)."""
+    return Advance(world, contact, runs, history, into).on_event(event)
 
 
 def handle_wake(
-    world: World, contact: Contact, runs: dict[str, Run], history: list[Event], run_id: str
+    world: World, contact: Contact, runs: dict[str, Run], history: list[Event], run_id: str,
+    into: Step | None = None,
 ) -> Step:
-    """The run's wake-up time fell due: time out its wait or end its delay."""
-    return Advance(world, contact, runs, history).on_wake(run_id)
+    """The run's wake-up time fell due: time out its wait or end its delay (`into`: as
+    for `handle_event`)."""
+    return Advance(world, contact, runs, history, into).on_wake(run_id)

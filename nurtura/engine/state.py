@@ -9,7 +9,7 @@ from typing import Any
 ACTIVE, COMPLETED, EXITED, FAILED = "active", "completed", "exited", "failed"
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """Something that happened to a contact; `message_id` makes it idempotent."""
 
@@ -20,7 +20,7 @@ class Event:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     order_id: str
     status: str  # new | paid | cancelled
@@ -37,7 +37,7 @@ class Order:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     """A person and everything filters read: the contact card of the seeds."""
 
@@ -66,7 +66,7 @@ class Contact:
         return sum(o.amount for o in self.orders.values() if o.status == "paid")
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """One contact's pass through one process; a waiting run is a few hundred bytes."""
 
@@ -85,7 +85,7 @@ class Run:
     is_new: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class OutboxItem:
     """A message or call to deliver later; `key` makes delivery idempotent."""
 
@@ -99,14 +99,14 @@ class OutboxItem:
     payload: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class HistoryEntry:
     run_id: str
     at: datetime
     entries: list[dict[str, Any]]
 
 
-@dataclass
+@dataclass(slots=True)
 class ActionLine:
     """One action performed, as `nurtura simulate` prints it."""
 
@@ -118,7 +118,7 @@ class ActionLine:
     params: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """What handling one input changed: persisted by the store in one transaction."""
 

@@ -119,20 +119,21 @@ class Worker:
                 contact = batch.contacts[cid] = Contact(cid, first, is_new=True)
             active = batch.runs[cid]
             history = batch.history[cid]
+            total.contact_changed = False
             while True:
                 wake = _next_wake(world, active, now)
                 if pending and (wake is None or wake.wake_at is None
                                 or pending[0][1].timestamp <= wake.wake_at):
                     row_id, event = pending.popleft()
-                    step = handle_event(world, contact, active, history, event)
+                    handle_event(world, contact, active, history, event, into=total)
                     handled.append((cid, row_id))
                 elif wake is not None:
-                    step = handle_wake(world, contact, active, history, wake.id)
+                    handle_wake(world, contact, active, history, wake.id, into=total)
                 else:
                     break
-                if step.contact_changed:
-                    touched.add(cid)
-                total.merge(step)
+            if total.contact_changed:
+                touched.add(cid)
+        total.contact_changed = bool(touched)
         self.store.apply(batch, total, handled, touched, conn)
         return total
 

@@ -133,33 +133,27 @@ def contact_row(c: Contact) -> dict[str, Any]:
     return dict(zip(CONTACT_COLS, contact_values(c), strict=True))
 
 
+_DOC_PLAIN = frozenset({"phone", "timezone", "context_timezone", "fields", "bounced", "score",
+                        "owner", "stages", "notes", "rfm"})
+_DOC_SETS = frozenset({"tags", "lists", "entered"})
+
+
 def contact_from_values(v: Sequence[Any]) -> Contact:
-    """A Contact from a row in CONTACT_COLS order."""
-    doc = _decode(v[6])
-    get = doc.get
-    c = Contact(
-        id=v[0],
-        created_at=_from_ts(v[1] / 1000, UTC),
-        email=v[2],
-        phone=get("phone"),
-        timezone=get("timezone"),
-        context_timezone=get("context_timezone"),
-        fields=get("fields", {}),
-        tags=set(get("tags", ())),
-        lists=set(get("lists", ())),
-        bounced=get("bounced", False),
-        score=get("score", 0),
-        owner=get("owner"),
-        stages=get("stages", {}),
-        notes=get("notes", []),
-        rfm=get("rfm"),
-        entered=set(get("entered", ())),
-    )
-    for channel in get("unsub", ()):
-        c.subscribed[channel] = False
-    for oid, status, amount, product, pay_url, created, paid in get("orders", ()):
-        c.orders[oid] = Order(oid, status, amount, product, pay_url, dt_or_none(created),
-                              dt_or_none(paid))
+    """A Contact from a row in CONTACT_COLS order. The doc holds only what is not empty or
+    default (`contact_doc`), so only its keys are set on the new contact."""
+    c = Contact(v[0], _from_ts(v[1] / 1000, UTC), v[2])
+    for key, value in _decode(v[6]).items():
+        if key in _DOC_PLAIN:
+            setattr(c, key, value)
+        elif key in _DOC_SETS:
+            setattr(c, key, set(value))
+        elif key == "unsub":
+            for channel in value:
+                c.subscribed[channel] = False
+        elif key == "orders":
+            for oid, status, amount, product, pay_url, created, paid in value:
+                c.orders[oid] = Order(oid, status, amount, product, pay_url,
+                                      dt_or_none(created), dt_or_none(paid))
     return c
 
 

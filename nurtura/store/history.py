@@ -53,10 +53,10 @@ def encode_entry(entry: dict[str, Any], at: int) -> dict[str, Any]:
             if k in LONG:
                 return _as_read(entry)  # a key that is itself a short name: stored as read
             out[k] = v
-            continue
-        if short == "u":
-            v = (int(v.timestamp()) if isinstance(v, datetime) else _iso_seconds(v)) - at
-        out[short] = v
+        elif short == "u":
+            out["u"] = (int(v.timestamp()) if isinstance(v, datetime) else _iso_seconds(v)) - at
+        else:
+            out[short] = v
     return out
 
 
@@ -81,7 +81,13 @@ def encode_items(items: Iterable[tuple[int, list[dict[str, Any]]]], started: int
                  ) -> list[list[Any]]:
     """(epoch seconds, engine entries) pairs → stored items, for a run started at
     `started` epoch seconds."""
-    return [[at - started, *(encode_entry(e, at) for e in entries)] for at, entries in items]
+    out = []
+    for at, entries in items:
+        item: list[Any] = [at - started]
+        for e in entries:
+            item.append(encode_entry(e, at))
+        out.append(item)
+    return out
 
 
 def decode(stored: list[Any], started: int) -> list[Any]:

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, func, select, text, union_all, update
 from sqlalchemy.engine import Connection
 
 from nurtura.engine.core import Deployed, SplitTally, World
-from nurtura.engine.state import ACTIVE, EXITED, Contact, Event, Run, Step
+from nurtura.engine.state import ACTIVE, EXITED, Contact, Event, HistoryEntry, Run, Step
 from nurtura.errors import NurturaError, UnknownProcess
 from nurtura.model.process import SplitNode
 from nurtura.model.validate import Process, load_process
@@ -573,15 +573,25 @@ def _merge_history(batch: Batch, step: Step) -> dict[str, str]:
     might pass HISTORY_LIMIT is parsed and truncated (each stored item, `[seconds, …]`, is at
     least 3 characters plus a comma, which bounds how many items the text can hold).
     """
-    new: dict[str, list[tuple[int, list[dict[str, Any]]]]] = defaultdict(list)
+    new: dict[str, list[HistoryEntry]] = {}
     for h in step.history:
-        new[h.run_id].append((codec.ms(h.at) // 1000, h.entries))
+        got = new.get(h.run_id)
+        if got is None:
+            new[h.run_id] = [h]
+        else:
+            got.append(h)
     out = {}
-    for rid, pairs in new.items():
+    old_texts = batch.hist_text
+    for rid, entries in new.items():
         run = step.runs.get(rid) or _find_run(batch, rid)
-        items = hist_codec.encode_items(pairs, codec.ms(run.started_at) // 1000)
-        old = batch.hist_text.get(rid)
-        if old and old != "[]" and (len(old) - 1) // 4 + len(items) <= HISTORY_LIMIT:
+        items = hist_codec.encode_items(
+            [(int(h.at.timestamp()), h.entries) for h in entries], int(run.started_at.timestamp()))
+        old = old_texts.get(rid)
+        if not old or old == "[]":
+            if len(items) <= HISTORY_LIMIT:
+                out[rid] = codec.dumps(items)
+                continue
+        elif (len(old) - 1) // 4 + len(items) <= HISTORY_LIMIT:
             out[rid] = old[:-1] + "," + codec.dumps(items)[1:]
             continue
         merged = (json.loads(old) if old else []) + items

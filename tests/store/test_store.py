@@ -228,10 +228,10 @@ def test_a_contact_whose_batch_keeps_failing_is_set_aside_and_the_rest_move_on(
                   for i in range(40)])
     real = worker_module.handle_event
 
-    def broken(world: Any, contact: Contact, *rest: Any) -> Any:
+    def broken(world: Any, contact: Contact, *rest: Any, **kw: Any) -> Any:
         if contact.id == "bad":
             raise ValueError("a bug that only this contact meets")
-        return real(world, contact, *rest)
+        return real(world, contact, *rest, **kw)
 
     monkeypatch.setattr(worker_module, "handle_event", broken)
     w = Worker(store, SimClock(T0), batch_size=8)
