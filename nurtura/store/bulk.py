@@ -7,7 +7,7 @@ input) are compiled once per Store for its dialect and fed tuples through the DB
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select
@@ -46,7 +46,7 @@ class Bulk:
         self.error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.named = not compiled.positional
         order = tuple(compiled.positiontup or ()) if compiled.positional else self.cols
-        if sorted(order) != sorted(self.cols):
+        if set(order) != set(self.cols) or len(set(self.cols)) != len(self.cols):
             raise ValueError(f"statement binds {order}, rows give {self.cols}")
         self.perm = None if order == self.cols else [self.cols.index(k) for k in order]
 
@@ -168,6 +168,8 @@ class Queries:
     """The hot statements of ingestion and the worker, compiled once per Store."""
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._cache: dict[Hashable, Bulk] = {}
         keys = [f"k{i}" for i in range(CHUNK)]
         self.ingest = Ingest(engine)  # rows in EVENT_COLS order
         self.put_contacts = Bulk(engine, dialect.upsert(
@@ -208,3 +210,12 @@ class Queries:
             .order_by(inbox.c.ts, inbox.c.event_id),
             [*keys, "at"],
         )
+
+    def cached(self, key: Hashable, build: Callable[[], tuple[Any, Sequence[str]]]) -> Bulk:
+        """A statement that takes one shape per `key` (how many ids it binds, …): `build`
+        gives it and its parameter names, once per key."""
+        found = self._cache.get(key)
+        if found is None:
+            stmt, cols = build()
+            found = self._cache[key] = Bulk(self.engine, stmt, cols)
+        return found

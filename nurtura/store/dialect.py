@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Table, event, func, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, create_engine
 from sqlalchemy.sql.dml import Insert
@@ -59,12 +59,6 @@ def contact_part(contact_id: str) -> int:
     """A number for a contact id, the same in every process (CRC-32 of its UTF-8): a
     SQLite worker process `i` of `k` advances the contacts whose number is i modulo k."""
     return zlib.crc32(contact_id.encode())
-
-
-def in_part(col: Any, part: Part) -> Any:
-    """SQLite: `col` (a contact id) belongs to `part` (the function registered on connect)."""
-    i, k = part
-    return func.nurtura_part(col, type_=Integer) % k == i
 
 
 IDLE_IN_TX_MS = 120_000

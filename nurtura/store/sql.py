@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, text, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from nurtura.engine.core import Deployed, SplitTally, World
@@ -80,35 +91,47 @@ def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
         yield items[i : i + n]
 
 
-def _mine(col: Any, skip: Sequence[str], part: Part | None) -> list[Any]:
-    """Conditions on a contact id column: not one a worker set aside (`skip`: left out in
-    SQL, however many inputs it has), and in the worker process's share (`part`)."""
-    out = []
-    if skip:
-        out.append(col.not_in(skip))
-    if part is not None:
-        out.append(dialect.in_part(col, part))
-    return out
+def _due_query(n_enabled: int, n_skip: int, part: bool, at: bool
+               ) -> tuple[Any, list[str]]:
+    """The statement of what is due, for one shape of its parameters; it returns
+    (contact id, instant) of the oldest `lim` queued inputs and of the oldest `lim`
+    wake-ups of each enabled process, oldest first: one ordered range scan of `inbox_due`
+    and one of `runs_wake (process_id, wake_at)` per process, so the cost does not grow
+    with the number of runs waiting.
 
+    Bound parameters: `p0`… the enabled process ids; `s0`… contacts a worker set aside
+    (left out in SQL, however many inputs they have); `pk`, `pi` a SQLite worker process's
+    share (`dialect.contact_part` modulo `pk` is `pi`); `at` the instant (when `at`), and
+    `lim` (with `off`, 0). Compiled once per shape (`Queries.cached`): building and
+    compiling it cost more than SQLite's scans."""
+    def mine(col: Any) -> list[Any]:
+        out = []
+        if n_skip:
+            out.append(col.not_in([bindparam(f"s{j}") for j in range(n_skip)]))
+        if part:
+            out.append(func.nurtura_part(col, type_=Integer) % bindparam("pk", type_=Integer)
+                       == bindparam("pi", type_=Integer))
+        return out
 
-def _wakeups(conn: Connection, enabled: Sequence[int], at: int | None, limit: int,
-             skip: Sequence[str], part: Part | None = None) -> list[Any]:
-    """(contact id, wake_at) of the oldest `limit` wake-ups due at `at` (any, if None) of
-    the enabled processes: one ordered range scan of `runs_wake (process_id, wake_at)` per
-    process, merged — the cost does not grow with the number of runs waiting."""
-    parts = []
-    for pid in enabled:
-        q = select(runs.c.contact_id, runs.c.wake_at).where(
-            runs.c.process_id == pid, runs.c.wake_at.isnot(None),
-            *_mine(runs.c.contact_id, skip, part))
-        if at is not None:
-            q = q.where(runs.c.wake_at <= at)
-        parts.append(q.order_by(runs.c.wake_at).limit(limit).subquery())
-    if not parts:
-        return []
-    every = union_all(*[select(p.c.contact_id, p.c.wake_at) for p in parts]).subquery()
-    return list(conn.execute(select(every.c.contact_id, every.c.wake_at)
-                             .order_by(every.c.wake_at).limit(limit)).all())
+    lim = bindparam("lim", type_=Integer)
+    off = bindparam("off", type_=Integer)  # always 0: SQLite's LIMIT ? renders an OFFSET ?
+    until = bindparam("at", type_=BigInteger)
+    queued = select(inbox.c.contact_id, inbox.c.ts.label("t")).where(*mine(inbox.c.contact_id))
+    if at:
+        queued = queued.where(inbox.c.ts <= until)
+    scans = [queued.order_by(inbox.c.ts).limit(lim).offset(off).subquery()]
+    for j in range(n_enabled):
+        waking = select(runs.c.contact_id, runs.c.wake_at.label("t")).where(
+            runs.c.process_id == bindparam(f"p{j}", type_=Integer), runs.c.wake_at.isnot(None),
+            *mine(runs.c.contact_id))
+        if at:
+            waking = waking.where(runs.c.wake_at <= until)
+        scans.append(waking.order_by(runs.c.wake_at).limit(lim).offset(off).subquery())
+    every = union_all(*[select(q.c.contact_id, q.c.t) for q in scans]).subquery()
+    cols = [*(f"p{j}" for j in range(n_enabled)), *(f"s{j}" for j in range(n_skip)), "lim", "off"]
+    cols += ["pk", "pi"] if part else []
+    cols += ["at"] if at else []
+    return select(every.c.contact_id, every.c.t).order_by(every.c.t, every.c.contact_id), cols
 
 
 class Store:
@@ -352,22 +375,25 @@ class Store:
 
     def _due(self, conn: Connection, now: datetime, limit: int,
              skip: Iterable[str] = (), part: Part | None = None) -> list[str]:
-        at = codec.ms(now)
-        enabled = self._enabled_ids(conn)
-        skip = list(skip)
-        ev = conn.execute(
-            select(inbox.c.contact_id, inbox.c.ts)
-            .where(inbox.c.ts <= at, *_mine(inbox.c.contact_id, skip, part))
-            .order_by(inbox.c.ts).limit(limit)
-        ).all()
-        wake = _wakeups(conn, enabled, at, limit, skip, part)
-        merged = sorted([*ev, *wake], key=lambda r: r[1])
         out: dict[str, None] = {}
-        for cid, _ in merged:
+        for cid, _ in self._due_rows(conn, limit, skip, part, codec.ms(now)):
             out.setdefault(cid, None)
             if len(out) >= limit:
                 break
         return list(out)
+
+    def _due_rows(self, conn: Connection, limit: int, skip: Iterable[str], part: Part | None,
+                  at: int | None) -> list[tuple[Any, ...]]:
+        """(contact id, instant) of what is due at `at` (all that is pending, if None),
+        oldest first (`_due_query`)."""
+        enabled = self._enabled_ids(conn)
+        skip = list(skip)
+        shape = ("due", len(enabled), len(skip), part is not None, at is not None)
+        query = self.q.cached(shape, lambda: _due_query(*shape[1:]))
+        values: list[Any] = [*enabled, *skip, limit, 0]
+        values += part[::-1] if part is not None else []  # (pk, pi)
+        values += [at] if at is not None else []
+        return query.all(conn, values)
 
     @contextmanager
     def claim(self, now: datetime, limit: int, skip: set[str] | None = None,
@@ -396,7 +422,7 @@ class Store:
             # planner preferred bitmap scans that read every waiting run (0.2–0.5 s a
             # query at a million runs). Plain index scans are right whatever the stats say.
             conn.execute(NO_BITMAP)
-            candidates = self._due(conn, now, limit * CLAIM_SPARE, skip)
+            candidates = self._due(conn, now, limit * CLAIM_SPARE, skip)  # no shares here
             ids = dialect.try_lock_contacts(conn, candidates, limit) if candidates else []
             yield Claim(ids, conn)
 
@@ -429,15 +455,8 @@ class Store:
         if self.shared:
             part = None
         with self.engine.connect() as conn:
-            enabled = self._enabled_ids(conn)
-            a = conn.execute(
-                select(inbox.c.ts).where(*_mine(inbox.c.contact_id, [], part))
-                .order_by(inbox.c.ts).limit(1)
-            ).scalar()
-            first = _wakeups(conn, enabled, None, 1, [], part)
-            b = first[0][1] if first else None
-        values = [v for v in (a, b) if v is not None]
-        return codec.dt(min(values)) if values else None
+            first = self._due_rows(conn, 1, (), part, None)
+        return codec.dt(first[0][1]) if first else None
 
     def load_batch(self, ids: Sequence[str], now: datetime, history: set[str],
                    conn: Connection | None = None) -> Batch:
