@@ -23,7 +23,7 @@ import multiprocessing as mp
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
@@ -85,29 +85,34 @@ def _serve_share(url: str, i: int, k: int, deliver: bool, poll: float, batch: in
 
 
 def run_processes(url: str, k: int, *, deliver: bool, poll: float, batch: int,
-                  wait: Callable[[], bool], wakeup: Any = None,
+                  wait: Callable[[], bool], wakeups: Sequence[Any] | None = None,
                   started: Callable[[], None] = lambda: None) -> None:
     """Take the worker lock (SQLite: NurturaError, nothing started, if another worker
     runs), run K worker processes, call `started`, then `wait` until it returns False;
     then stop them, each finishing the batch in hand. A process that dies (it should not)
     is started again. The caller has no database connection open (it would be forked).
-    `wakeup`: a multiprocessing Event the API sets on new work (`nurtura serve`), shared
-    by every process (each wakes, and finds its share's work or none)."""
+    `wakeups`: K multiprocessing Events the API sets on new work (`nurtura serve`), one per
+    process: a process clears its own after waking, so it cannot clear one that another
+    process, busy at that moment, has not seen yet."""
+    if wakeups is not None and len(wakeups) != k:
+        raise ValueError(f"{len(wakeups)} wake-up events for {k} worker processes")
     store = Store(url, upgrade=False)
     with store.worker_lock():  # inherited by the processes: held until the last is gone
         store.close()
-        _supervise(url, k, deliver, poll, batch, wait, wakeup, started)
+        _supervise(url, k, deliver, poll, batch, wait, wakeups, started)
 
 
 def _supervise(url: str, k: int, deliver: bool, poll: float, batch: int,
-               wait: Callable[[], bool], wakeup: Any, started: Callable[[], None]) -> None:
+               wait: Callable[[], bool], wakeups: Sequence[Any] | None,
+               started: Callable[[], None]) -> None:
     stop = FORK.Event()
     parent = os.getpid()
 
     def start(i: int) -> Any:
         _before_fork()
         p = FORK.Process(target=_serve_share, name=f"nurtura-worker-{i + 1}",
-                         args=(url, i, k, deliver, poll, batch, stop, parent, wakeup))
+                         args=(url, i, k, deliver, poll, batch, stop, parent,
+                               None if wakeups is None else wakeups[i]))
         p.start()
         return p
 

@@ -21,9 +21,10 @@ from nurtura.store.sql import Store
 log = logging.getLogger("nurtura.serve")
 
 
-def background(url: str, wakeup: Any, stop: Any, processes: int = 1) -> None:
+def background(url: str, wakeups: list[Any], stop: Any, processes: int = 1) -> None:
     """The child process: the worker and the delivery loop until `stop` is set (with
-    `processes` > 1: that many worker processes forked from this one, pool.py)."""
+    `processes` > 1: that many worker processes forked from this one, pool.py), each
+    woken by its own of `wakeups`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
@@ -40,9 +41,9 @@ def background(url: str, wakeup: Any, stop: Any, processes: int = 1) -> None:
     try:
         if processes > 1:
             pool.run_processes(url, processes, deliver=True, poll=0.5, batch=500,
-                               wait=wait, wakeup=wakeup)
+                               wait=wait, wakeups=wakeups)
         else:
-            loops.run(loops.worker_loops(url, clock_from_env(), wakeup=wakeup), wait)
+            loops.run(loops.worker_loops(url, clock_from_env(), wakeup=wakeups[0]), wait)
     except NurturaError as exc:  # SQLite: another worker runs on this file
         log.error("no worker in this process: %s", exc)
 
@@ -50,13 +51,19 @@ def background(url: str, wakeup: Any, stop: Any, processes: int = 1) -> None:
 def serve(url: str, host: str = "127.0.0.1", port: int = 8000, worker: bool = True,
           processes: int = 1) -> None:
     ctx = mp.get_context("spawn")
-    wakeup, stop = ctx.Event(), ctx.Event()
-    child = ctx.Process(target=background, args=(url, wakeup, stop, processes),
+    wakeups = [ctx.Event() for _ in range(max(1, processes))]  # one per worker process
+    stop = ctx.Event()
+    child = ctx.Process(target=background, args=(url, wakeups, stop, processes),
                         name="nurtura-worker", daemon=False)
     store = Store(url)
     if worker:
         child.start()
-    app = create_app(store, clock_from_env(), wake=wakeup.set)
+
+    def wake() -> None:
+        for w in wakeups:
+            w.set()
+
+    app = create_app(store, clock_from_env(), wake=wake)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
     finally:
