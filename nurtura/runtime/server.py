@@ -64,6 +64,11 @@ def serve(url: str, host: str = "127.0.0.1", port: int = 8000, worker: bool = Tr
             w.set()
 
     app = create_app(store, clock_from_env(), wake=wake)
+    # uvicorn shuts down gracefully on SIGTERM, then restores the handler it found and
+    # raises the signal again: with Python's default one the process would die right there,
+    # before the worker child is told to stop (it would only notice its parent gone) and
+    # with exit status -15. This handler turns that second SIGTERM into a normal exit.
+    signal.signal(signal.SIGTERM, _exit_normally)
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
     finally:
@@ -73,3 +78,7 @@ def serve(url: str, host: str = "127.0.0.1", port: int = 8000, worker: bool = Tr
             if child.is_alive():
                 child.terminate()
         store.close()
+
+
+def _exit_normally(signum: int, frame: Any) -> None:
+    raise SystemExit(0)

@@ -203,7 +203,8 @@ def test_serve_with_two_worker_processes_handles_tracked_events(tmp_path: Path) 
         assert len(kids) == 2
     finally:
         api.send_signal(signal.SIGTERM)
-        api.wait(timeout=60)  # uvicorn exits by the signal it handled, after shutting down
+        code = api.wait(timeout=60)
+    assert code == 0  # a graceful stop, after the worker child was told to stop
     deadline = time.monotonic() + 30
     while any(running(p) for p in (worker, *kids)):
         assert time.monotonic() < deadline, "worker processes outlived `nurtura serve`"
