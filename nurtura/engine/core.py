@@ -137,6 +137,7 @@ class Advance:
         self.history = history
         self.step = Step() if into is None else into
         self.noted = len(self.step.history)  # entries before this input's are not merged
+        self.ended: set[str] = set()  # runs of the contact that ended while handling this input
         self.queue: deque[Event] = deque()
         self.current: Event | None = None
         self.input: Event | None = None  # the stored event this Advance handles, if any
@@ -286,7 +287,9 @@ class Advance:
 
     def start(self, dep: Deployed, at: datetime, cause: tuple[str, ...], via: str) -> Run:
         rid = run_id_for(str(dep.id), self.contact.id, *cause)
-        while rid in self.runs or rid in self.step.runs:
+        # not the id of a run that is active or ended within this input: the same whether
+        # the step is this input's alone or a whole batch's (`into`)
+        while rid in self.runs or rid in self.ended:
             rid = run_id_for(rid, "again")
         run = Run(rid, dep.id, self.contact.id, via, at, at, is_new=True)
         self.runs[rid] = run
@@ -472,6 +475,7 @@ class Advance:
     def _end(self, run: Run, dep: Deployed, at: datetime, status: str, reason: str | None) -> None:
         run.status, run.reason, run.ended_at, run.wake_at = status, reason, at, None
         self.runs.pop(run.id, None)
+        self.ended.add(run.id)
         self._touch(run)
 
     def _finish(self, run: Run, dep: Deployed, at: datetime, outcome: str | None) -> None:
