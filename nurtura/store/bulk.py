@@ -46,6 +46,8 @@ class Bulk:
         self.error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.named = not compiled.positional
         order = tuple(compiled.positiontup or ()) if compiled.positional else self.cols
+        # every name of `cols` bound, nothing else; a name may be bound more than once
+        # (the due query's `lim` and `at`, in each of its scans)
         if set(order) != set(self.cols) or len(set(self.cols)) != len(self.cols):
             raise ValueError(f"statement binds {order}, rows give {self.cols}")
         self.perm = None if order == self.cols else [self.cols.index(k) for k in order]
