@@ -1,5 +1,6 @@
-"""A worker's results do not depend on how it batches contacts: one Step per batch
-(`handle_event(..., into=)`) stores exactly what one Step per input did."""
+"""A worker's results do not depend on how it batches contacts (one per batch, or 500),
+and the batch's one Step (`handle_event(..., into=)`) keeps each input's history item
+apart, as a Step per input did."""
 
 from __future__ import annotations
 
