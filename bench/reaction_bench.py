@@ -1,11 +1,15 @@
-"""Reaction time on PostgreSQL under a steady load sent over HTTP.
+"""Reaction time under a steady load sent over HTTP, on PostgreSQL or SQLite.
 
     .venv/bin/python bench/reaction_bench.py [--rate 1000] [--seconds 30] [--workers 2]
+    .venv/bin/python bench/reaction_bench.py --sqlite [--workers 1|2]
 
-A fresh database; `nurtura serve --no-worker` (the API) and N `nurtura worker` processes on
-the real clock; a load generator in this process sends `--rate` events per second to
-/v1/batch (batches of 20, each event stamped with the instant it was sent, each a new
-contact) for `--seconds`, then stops. Nine in ten events are `ping` (trigger → end: the
+PostgreSQL: a fresh database; `nurtura serve --no-worker` (the API) and N `nurtura worker`
+processes on the real clock. SQLite (`--sqlite`): a fresh file in a temporary directory and
+`nurtura serve --worker-processes N`, as a single machine runs it (README's start command:
+the API, and the worker in a child process, with N worker processes). Then a load
+generator in this process sends `--rate` events per second to /v1/batch (batches of 20,
+each event stamped with the instant it was sent, each a new contact) for `--seconds`, then
+stops. Nine in ten events are `ping` (trigger → end: the
 reaction to an event); one in ten is `pong` (trigger → delay 5s → end: the reaction to a
 due instant).
 
@@ -23,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -77,50 +83,65 @@ def pct(values: list[float], q: float) -> float:
 class Watcher(threading.Thread):
     """Polls the database: handled events (by id range) and finished delayed runs."""
 
-    def __init__(self, libpq: str, pong_id: int) -> None:
+    def __init__(self, url: str, pong_id: int) -> None:
         super().__init__(daemon=True)
-        self.libpq, self.pong_id = libpq, pong_id
+        self.url, self.pong_id = url, pong_id
         self.stop = threading.Event()
         self.event_lat: list[float] = []
         self.due_lat: list[float] = []
 
+    def _connect(self) -> Any:
+        if self.url.startswith("sqlite:///"):  # a reader beside the writers (WAL)
+            return sqlite3.connect(self.url.removeprefix("sqlite:///"), isolation_level=None)
+        return psycopg.connect(self.url, autocommit=True)
+
     def run(self) -> None:
         lo, seen_runs = 1, set()
-        with psycopg.connect(self.libpq, autocommit=True) as conn:
+        conn = self._connect()
+        mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
+        try:
             while not self.stop.is_set():
                 now = time.time() * 1000
                 rows = conn.execute(  # pending: still in the worker's queue (inbox)
                     "SELECT id, ts, EXISTS (SELECT 1 FROM inbox i WHERE i.contact_id = "
-                    "e.contact_id AND i.event_id = e.id) FROM events e WHERE id >= %s AND "
-                    "id < %s AND message_id IS NOT NULL ORDER BY id", (lo, lo + 20000)
-                ).fetchall()
+                    f"e.contact_id AND i.event_id = e.id) FROM events e WHERE id >= {mark} "
+                    f"AND id < {mark} AND message_id IS NOT NULL ORDER BY id",
+                    (lo, lo + 20000)).fetchall()
                 for eid, ts, pending in rows:
                     if pending:
                         break
                     self.event_lat.append((now - ts) / 1000)
                     lo = eid + 1
                 done = conn.execute(
-                    "SELECT id, ended_at FROM runs WHERE process_id = %s AND status = "
+                    f"SELECT id, ended_at FROM runs WHERE process_id = {mark} AND status = "
                     "'completed'", (self.pong_id,)).fetchall()
                 for rid, ended in done:
                     if rid not in seen_runs:
                         seen_runs.add(rid)
                         self.due_lat.append((now - ended) / 1000)
                 self.stop.wait(0.02)
+        finally:
+            conn.close()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--rate", type=int, default=1000, help="events per second")
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2,
+                    help="worker processes (PostgreSQL: `nurtura worker`s; SQLite: "
+                         "`serve --worker-processes`)")
+    ap.add_argument("--sqlite", action="store_true", help="SQLite and `nurtura serve`")
     args = ap.parse_args()
     name = f"nurtura_react_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN.rsplit("/", 1)[0] + "/" + name
-    procs: list[subprocess.Popen[bytes]] = []
     tmp = Path(tempfile.mkdtemp(prefix="nurtura-react-"))
+    if args.sqlite:
+        url = f"sqlite:///{tmp / 'nurtura.db'}"
+    else:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = ADMIN.rsplit("/", 1)[0] + "/" + name
+    procs: list[subprocess.Popen[bytes]] = []
     try:
         store = Store(url)
         now = datetime.now(UTC)
@@ -132,8 +153,12 @@ def main() -> None:
         token = tokens.create(store.engine, "bench", {"write"}, now)
         store.close()
         port = free_port()
-        cmds = [[NURTURA, "serve", "--db", url, "--no-worker", "--port", str(port)]]
-        cmds += [[NURTURA, "worker", "--db", url, "--no-deliver"]] * args.workers
+        if args.sqlite:
+            cmds = [[NURTURA, "serve", "--db", url, "--port", str(port),
+                     "--worker-processes", str(args.workers)]]
+        else:
+            cmds = [[NURTURA, "serve", "--db", url, "--no-worker", "--port", str(port)]]
+            cmds += [[NURTURA, "worker", "--db", url, "--no-deliver"]] * args.workers
         for i, cmd in enumerate(cmds):
             log = open(tmp / f"proc-{i}.log", "wb")  # noqa: SIM115
             procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT))
@@ -171,7 +196,8 @@ def main() -> None:
         ev, due = watcher.event_lat, watcher.due_lat
         print(f"sent {sent:,} events in {elapsed:.1f} s = {sent / elapsed:,.0f}/s over HTTP "
               f"(batches of {BATCH}; {late} batches sent >100 ms behind schedule); "
-              f"{args.workers} workers; {os.cpu_count()} CPUs shared by all")
+              f"{'SQLite, serve with ' if args.sqlite else 'PostgreSQL, '}{args.workers} "
+              f"worker processes; {os.cpu_count()} CPUs shared by all")
         for label, lat, want in (("event → step committed", ev, sent),
                                  ("due instant → step committed", due, sent // 10)):
             print(f"{label}: n={len(lat):,}/{want:,}  p50 {pct(lat, .5) * 1000:,.0f} ms  "
@@ -183,8 +209,10 @@ def main() -> None:
             p.terminate()
         for p in procs:
             p.wait(timeout=60)
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.sqlite:
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
