@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -27,6 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 from nurtura.engine.core import Deployed, SplitTally, World
 from nurtura.engine.state import ACTIVE, EXITED, Contact, Event, HistoryEntry, Run, Step
@@ -53,6 +55,8 @@ HISTORY_LIMIT = 500  # entries kept in a run's history; older ones are summarise
 NOTIFY_WORK = text("SELECT pg_notify('nurtura_work', '')")  # channels of runtime/notify.py
 NOTIFY_OUTBOX = text("SELECT pg_notify('nurtura_outbox', '')")
 NO_BITMAP = text("SET LOCAL enable_bitmapscan = off")  # for this transaction only
+INGEST_TRIES = 5  # an ingest transaction rolled back by a deadlock is run again this often
+ROLLED_BACK = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
 
 
 @dataclass
@@ -84,6 +88,12 @@ class Batch:
     history: dict[str, list[Event]]
     hist_text: dict[str, str | None] = field(default_factory=dict)  # run id → stored history
     orphans: list[tuple[str, int]] = field(default_factory=list)  # queue rows without event
+
+
+def _rolled_back(exc: OperationalError) -> bool:
+    """PostgreSQL rolled the transaction back to break a deadlock (or a serialization
+    conflict): running it again is the remedy."""
+    return getattr(exc.orig, "sqlstate", None) in ROLLED_BACK
 
 
 def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -337,9 +347,25 @@ class Store:
 
     def ingest(self, evs: Sequence[Event]) -> int:
         """Store input events, queued for the worker; a repeated message_id is ignored.
-        Returns how many were new."""
+        Returns how many were new.
+
+        PostgreSQL: two API processes storing the same messages at once, each in its own
+        order (group commit joins requests in the order they came), can deadlock on the
+        message-id index: each waits for a row the other inserted first. PostgreSQL then
+        rolls one transaction back; it is simply run again (nothing of it was kept, and
+        what the other stored is skipped as repeated), instead of failing its requests."""
         if not evs:
             return 0
+        for attempt in range(1, INGEST_TRIES + 1):
+            try:
+                return self._ingest(evs)
+            except OperationalError as exc:
+                if attempt == INGEST_TRIES or not _rolled_back(exc):
+                    raise
+                time.sleep(0.01 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _ingest(self, evs: Sequence[Event]) -> int:
         n = 0
         with self.engine.begin() as conn:
             for part in _chunks(evs, 1000):

@@ -136,9 +136,13 @@ def test_the_same_messages_sent_to_two_api_processes_at_once_are_stored_once(
         store = Store(url)
         token = tokens.create(store.engine, "fleet", {"write"}, START)
         ports = [free_port(), free_port()]
-        apis = [subprocess.Popen([NURTURA, "serve", "--db", url, "--no-worker", "--port",
-                                  str(p)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                for p in ports]
+        logs = [tmp_path / f"api-{p}.log" for p in ports]
+        apis = []
+        for p, log in zip(ports, logs, strict=True):
+            with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+                apis.append(subprocess.Popen([NURTURA, "serve", "--db", url, "--no-worker",
+                                              "--port", str(p)], stdout=out,
+                                             stderr=subprocess.STDOUT))
         try:
             for p in ports:
                 wait_http(f"http://127.0.0.1:{p}/health")
@@ -155,7 +159,9 @@ def test_the_same_messages_sent_to_two_api_processes_at_once_are_stored_once(
             jobs = [(p, b) for b in batches for p in ports]  # every batch to both, at once
             with ThreadPoolExecutor(8) as pool:
                 codes = list(pool.map(send, jobs))
-            assert set(codes) == {200}, Counter(codes)
+            errors = [line for log in logs for line in log.read_text().splitlines()
+                      if "Error" in line or "error" in line]
+            assert set(codes) == {200}, (Counter(codes), errors[-20:])
             counts = store.table_counts()
             assert counts["events"] == len(messages)
         finally:

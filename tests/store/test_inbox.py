@@ -4,8 +4,10 @@ rewritten; the migration moves pending events into the queue and back."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from sqlalchemy import func, select, text
@@ -141,3 +143,49 @@ def test_migration_0011_drops_the_queueing_trigger_and_its_downgrade_restores_it
                           "('c1', 'a', 5, true), ('c1', 'b', 6, NULL)"))
     assert _queue(store) == [("c1", 5)]
     store.close()
+
+
+def test_an_ingest_that_postgresql_rolls_back_for_a_deadlock_is_run_again(
+        monkeypatch: Any) -> None:
+    """Two API processes store the same two messages at once, in opposite orders: each
+    waits for a row the other inserted first. PostgreSQL rolls back the one that waited
+    first (here: `Store.ingest`), which runs again and finds both stored: no error for its
+    requests, each message stored once."""
+    import threading
+
+    from tests.pg import fresh_database
+
+    with fresh_database() as url:
+        store, other = Store(url), Store(url, upgrade=False)
+        try:
+            a = Event("go", "c1", T0, "m-a")
+            b = Event("go", "c1", T0, "m-b")
+            tries: list[int] = []
+            once = Store._ingest
+
+            def counted(self: Store, evs: Any) -> int:
+                tries.append(len(evs))
+                return once(self, evs)
+
+            monkeypatch.setattr(Store, "_ingest", counted)
+            result: list[Any] = []
+            with other.engine.begin() as conn:  # the other API process's transaction
+                other.q.ingest.many(conn, [codec.event_values(b, True)])
+                worker = threading.Thread(target=lambda: result.append(store.ingest([a, b])))
+                worker.start()  # stores m-a, then waits for the other's m-b
+                deadline = time.monotonic() + 10
+                while not conn.execute(text(
+                        "SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                    assert time.monotonic() < deadline, "the ingest never waited"
+                    time.sleep(0.02)
+                # now the other stores m-a too: a cycle, which PostgreSQL breaks (after
+                # deadlock_timeout) by rolling back the transaction that waited first
+                other.q.ingest.many(conn, [codec.event_values(a, True)])
+            worker.join(timeout=30)
+            assert result == [0]  # run again: both were the other's by then
+            assert tries == [2, 2]
+            assert store.table_counts()["events"] == 2
+            assert len(_queue(store)) == 2
+        finally:
+            other.close()
+            store.close()
