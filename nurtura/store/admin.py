@@ -147,7 +147,7 @@ def _node_contact(r: Any, since_ms: int) -> dict[str, Any]:
 
 def _cursor(text: str) -> tuple[int, str]:
     at, sep, rid = text.partition(":")
-    if not sep or not rid or not at.lstrip("-").isdigit():
+    if not sep or not codec.is_rid(rid) or not at.lstrip("-").isdigit():
         raise BadInput("'cursor' is not one this endpoint gave", field="cursor")
     return int(at), rid
 
@@ -291,6 +291,8 @@ def erase_contact(store: Store, contact_id: str) -> bool:
 
 def run_contact(store: Store, run_id: str) -> tuple[str, str] | None:
     """(contact id, status) of a run."""
+    if not codec.is_rid(run_id):
+        return None  # no run has that id
     with store.engine.connect() as conn:
         row = conn.execute(select(runs.c.contact_id, runs.c.status).where(runs.c.id == run_id)
                            ).first()

@@ -140,13 +140,13 @@ class Ingest:
             sql = str(store_inputs.compile(dialect=engine.dialect,
                                            column_keys=list(codec.EVENT_COLS)))
             arrays = (f"WITH stored AS ({_unnest_insert(sql, events, codec.EVENT_COLS)} "
-                      "RETURNING contact_id, id, ts) INSERT INTO inbox (contact_id, event_id, "
-                      "ts) SELECT contact_id, id, ts FROM stored")
+                      "RETURNING contact_id, id, ts, name) INSERT INTO inbox (contact_id, "
+                      "event_id, ts, name) SELECT contact_id, id, ts, name FROM stored")
         else:
             newest = select(func.max(events.c.id)).scalar_subquery()
             self.queue = insert(inbox).from_select(
-                ["contact_id", "event_id", "ts"],
-                select(events.c.contact_id, events.c.id, events.c.ts).where(
+                ["contact_id", "event_id", "ts", "name"],
+                select(events.c.contact_id, events.c.id, events.c.ts, events.c.name).where(
                     events.c.id > newest - bindparam("n"), events.c.input.is_(True)))
         self.store = Bulk(engine, store_inputs, codec.EVENT_COLS, arrays=arrays)
 
@@ -201,13 +201,15 @@ class Queries:
                                 runs.c.status == bindparam("status")), [*keys, "status"])
         # A queue row whose event is gone (never by Nurtura: erasure deletes both) comes
         # back with a null name, so the worker drops it instead of finding the contact due
-        # for ever with nothing to load.
+        # for ever with nothing to load. The event is found by its primary key on
+        # PostgreSQL, (contact_id, name, ts, id), by its id on SQLite.
         self.pending = Bulk(
             engine,
             select(inbox.c.event_id, inbox.c.contact_id,
                    *[events.c[c] for c in codec.EVENT_READ_COLS[2:]])
             .select_from(inbox.outerjoin(events, and_(
-                events.c.contact_id == inbox.c.contact_id, events.c.id == inbox.c.event_id)))
+                events.c.contact_id == inbox.c.contact_id, events.c.name == inbox.c.name,
+                events.c.ts == inbox.c.ts, events.c.id == inbox.c.event_id)))
             .where(inbox.c.contact_id.in_(_keys()), inbox.c.ts <= bindparam("at"))
             .order_by(inbox.c.ts, inbox.c.event_id),
             [*keys, "at"],

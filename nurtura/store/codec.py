@@ -1,7 +1,7 @@
 """Rows ↔ domain objects. Times are epoch milliseconds; JSON is compact.
 
 The worker's bulk statements take rows as tuples in the `*_COLS` order below; the dict
-forms (`contact_row`, `run_row`, `event_row`) are kept for the rest of the store.
+forms (`contact_row`, `event_row`) are kept for the rest of the store.
 """
 
 from __future__ import annotations
@@ -12,7 +12,17 @@ from datetime import UTC, datetime
 from json import encoder as _json_encoder
 from typing import Any
 
-from nurtura.engine.state import Contact, Event, Order, OutboxItem, Run
+from nurtura.engine.state import (
+    ACTIVE,
+    COMPLETED,
+    EXITED,
+    FAILED,
+    Contact,
+    Event,
+    Order,
+    OutboxItem,
+    Run,
+)
 
 
 def _make_encode() -> Callable[[Any], str]:
@@ -161,24 +171,52 @@ def contact_from_row(row: Any) -> Contact:
     return contact_from_values([getattr(row, k) for k in CONTACT_COLS])
 
 
+_SIGN = 1 << 63
+
+
+def rid_int(rid: str) -> int:
+    """A run id as stored (`runs.id`, migration 0012): its 16 hex digits
+    (`engine.core.run_id_for`) as a signed 64-bit integer, 8 bytes where the text took 17.
+    ValueError for anything else."""
+    if len(rid) != 16 or not _HEX.issuperset(rid):
+        raise ValueError(f"not a run id: {rid!r}")
+    n = int(rid, 16)
+    return n - (_SIGN << 1) if n >= _SIGN else n
+
+
+def is_rid(text: str) -> bool:
+    return len(text) == 16 and _HEX.issuperset(text)
+
+
+def rid_hex(n: int) -> str:
+    """The stored integer → the run id."""
+    return f"{n & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+
+
+# A run's status as stored (`runs.status`, migration 0012): one letter.
+STATUS_CODE = {ACTIVE: "a", COMPLETED: "c", EXITED: "x", FAILED: "f"}
+STATUS_NAME = {v: k for k, v in STATUS_CODE.items()}
+
+
 def run_values(r: Run, hist: str | None) -> tuple[Any, ...]:
     """The runs row in RUN_COLS order, with its (already encoded) history."""
-    return (r.id, r.contact_id, r.process_id, r.status, r.node, ms_or_none(r.wake_at),
-            ms(r.node_since), ms(r.started_at), ms_or_none(r.ended_at), r.seq, r.reason,
-            _encode(r.vars) if r.vars else None, hist)
-
-
-def run_row(r: Run) -> dict[str, Any]:
-    return dict(zip(RUN_COLS[:-1], run_values(r, None), strict=False))
+    return (rid_int(r.id), r.contact_id, r.process_id, STATUS_CODE[r.status], r.node,
+            ms_or_none(r.wake_at), ms(r.node_since), ms(r.started_at), ms_or_none(r.ended_at),
+            r.seq, r.reason, _encode(r.vars) if r.vars else None, hist)
 
 
 def run_from_values(v: Sequence[Any]) -> Run:
-    """A Run from a row in RUN_COLS order (the history column is not read here)."""
+    """A Run from a row in RUN_COLS order as the database gives it (the id an integer; the
+    history column is not read here)."""
+    return _run(rid_hex(v[0]), STATUS_NAME[v[3]], v)
+
+
+def _run(rid: str, status: str, v: Sequence[Any]) -> Run:
     return Run(
-        id=v[0],
+        id=rid,
         contact_id=v[1],
         process_id=v[2],
-        status=v[3],
+        status=status,
         node=v[4],
         wake_at=None if v[5] is None else _from_ts(v[5] / 1000, UTC),
         node_since=_from_ts(v[6] / 1000, UTC),
@@ -191,7 +229,9 @@ def run_from_values(v: Sequence[Any]) -> Run:
 
 
 def run_from_row(row: Any) -> Run:
-    return run_from_values([getattr(row, k) for k in RUN_COLS[:-1]])
+    """A Run from a Core result row (its id and status already decoded: `schema.RunId`,
+    `schema.RunStatus`)."""
+    return _run(row.id, row.status, [getattr(row, k) for k in RUN_COLS[:-1]])
 
 
 _HEX = frozenset("0123456789abcdef")

@@ -500,9 +500,10 @@ class Store:
                 for v in q.contacts.all(conn, keys):
                     batch.contacts[v[0]] = codec.contact_from_values(v)
                     batch.known.add(v[0])
-                for v in q.runs.all(conn, [*keys, ACTIVE]):
-                    batch.runs[v[1]][v[0]] = codec.run_from_values(v)
-                    batch.hist_text[v[0]] = v[12]
+                for v in q.runs.all(conn, [*keys, codec.STATUS_CODE[ACTIVE]]):
+                    run = codec.run_from_values(v)
+                    batch.runs[v[1]][run.id] = run
+                    batch.hist_text[run.id] = v[12]
                 for v in q.pending.all(conn, [*keys, at]):
                     if v[2] is None:  # its event is gone: nothing to handle, drop the row
                         batch.orphans.append((v[1], v[0]))

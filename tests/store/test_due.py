@@ -49,10 +49,10 @@ def _fill(store: Store, s: dict[str, Any]) -> None:
              "created_at": T, "updated_at": T} for pid in (1, 2, 3)])
         for n, (where, cid, t) in enumerate(s["rows"]):
             if where == "inbox":
-                conn.execute(insert(inbox).values(contact_id=cid, event_id=n + 1, ts=t))
+                conn.execute(insert(inbox).values(contact_id=cid, event_id=n + 1, ts=t, name="e"))
             else:
                 conn.execute(insert(runs).values(
-                    id=f"r{n}", contact_id=cid, process_id=where, status="active",
+                    id=f"{n:016x}", contact_id=cid, process_id=where, status="active",
                     node="d", wake_at=t, node_since=T, started_at=T, seq=1))
 
 

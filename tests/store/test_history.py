@@ -11,7 +11,7 @@ from typing import Any
 from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select, table
 
 from nurtura.clock import SimClock
 from nurtura.engine import timing
@@ -80,18 +80,23 @@ OLD = [
 ]
 
 
+R1 = f"{1:016x}"
+
+
 def test_migration_0008_rewrites_older_histories_both_ways(db_url: str) -> None:
     store = Store(db_url, upgrade=False)
     migrate.upgrade(store.engine, "0007")
     old_text = json.dumps(OLD, separators=(",", ":"))
-    row = {"id": "r1", "contact_id": "c1", "process_id": 1, "status": "active", "node": "d",
+    row = {"id": R1, "contact_id": "c1", "process_id": 1, "status": "active", "node": "d",
            "wake_at": None, "node_since": START * 1000, "started_at": START * 1000 + 250,
            "seq": 4, "hist": old_text}
     with store.engine.begin() as conn:
-        conn.execute(insert(runs), [row, {**row, "id": "r2", "hist": None}])
+        # as the runs table was then (its ids text), not as schema.py says now
+        old_runs = table("runs", *(column(k) for k in row))
+        conn.execute(insert(old_runs), [row, {**row, "id": f"{2:016x}", "hist": None}])
     migrate.upgrade(store.engine, "head")
     with store.engine.connect() as conn:
-        new_text = conn.execute(select(runs.c.hist).where(runs.c.id == "r1")).scalar_one()
+        new_text = conn.execute(select(runs.c.hist).where(runs.c.id == R1)).scalar_one()
     assert len(new_text) < len(old_text)
     assert [h for _, h in store.runs_of("c1")] == [OLD, []]
     with store.engine.begin() as conn:
@@ -99,5 +104,6 @@ def test_migration_0008_rewrites_older_histories_both_ways(db_url: str) -> None:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0007")
     with store.engine.connect() as conn:
-        assert conn.execute(select(runs.c.hist).where(runs.c.id == "r1")).scalar_one() == old_text
+        assert conn.execute(select(old_runs.c.hist).where(old_runs.c.id == R1)
+                            ).scalar_one() == old_text
     store.close()
