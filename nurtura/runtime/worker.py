@@ -28,6 +28,7 @@ from nurtura.store.sql import Store
 OnActions = Callable[[list[ActionLine]], None]
 log = logging.getLogger("nurtura.worker")
 QUARANTINE = 600  # seconds a contact whose batch keeps failing is set aside
+STATISTICS_EVERY = 2.0  # seconds between looks at the batch tables' statistics (a catalog query)
 # Failures that say nothing about the batch (the database went away): retried as they are
 TRANSIENT = (OperationalError, InterfaceError)
 
@@ -155,8 +156,15 @@ class WorkerThread(PollingThread):
         super().__init__("nurtura-worker", poll, wakeup)
         self.store = Store(url, upgrade=False)
         self.worker = Worker(self.store, clock, batch_size=batch_size, part=part)
+        self.statistics_at = 0.0  # monotonic time of the next look (now: at the start)
 
     def batch(self) -> int:
+        if time.monotonic() >= self.statistics_at:
+            self.statistics_at = time.monotonic() + STATISTICS_EVERY
+            analyzed = self.store.refresh_statistics()
+            if analyzed:
+                log.info("statistics refreshed (ANALYZE) for %s: their rows had doubled "
+                         "since the last", ", ".join(analyzed))
         return self.worker.run_once()
 
     def idle_wait(self) -> float:
