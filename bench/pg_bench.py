@@ -125,9 +125,9 @@ class Vacuumer:
 
 class Run:
     def __init__(self, workload: str, n: int, workers: int, batch: int, tmp: Path,
-                 vacuum_every: float = 0) -> None:
+                 vacuum_every: float = 0, explain_ms: float = 0) -> None:
         self.workload, self.n, self.k, self.batch, self.tmp = workload, n, workers, batch, tmp
-        self.vacuum_every = vacuum_every
+        self.vacuum_every, self.explain_ms = vacuum_every, explain_ms
         self.name = f"nurtura_bench_{uuid.uuid4().hex[:8]}"
         self.url = database(self.name)
         self.store = Store(self.url)
@@ -146,6 +146,11 @@ class Run:
         for part in contacts(self.n, tagged):
             self.store.put_contacts(part)
         self.sql("VACUUM ANALYZE")
+        if self.explain_ms:  # plans of slower statements to the server's log
+            self.sql(f"ALTER DATABASE {self.name} SET session_preload_libraries = "
+                     "'auto_explain'")
+            self.sql(f"ALTER DATABASE {self.name} SET auto_explain.log_min_duration = "
+                     f"'{float(self.explain_ms)}ms'")
         self.last_bytes = sum(self.sizes().values())
         self.snapshot()
 
@@ -377,6 +382,9 @@ def main() -> None:
     ap.add_argument("--vacuum-every", type=float, default=0, metavar="S",
                     help="during timed phases, VACUUM the input queue (inbox) every S seconds, "
                          "as autovacuum would (it is off on the test server); 0: never")
+    ap.add_argument("--explain-slower", type=float, default=0, metavar="MS",
+                    help="log the plan of every statement slower than MS milliseconds "
+                         "(auto_explain, to PostgreSQL's server log); 0: none")
     args = ap.parse_args()
     results = []
     for n in args.sizes:
@@ -384,7 +392,8 @@ def main() -> None:
             for k in args.workers:
                 with tempfile.TemporaryDirectory(prefix="nurtura-pgbench-") as tmp:
                     t = time.perf_counter()
-                    results.append(Run(w, n, k, args.batch, Path(tmp), args.vacuum_every).run())
+                    results.append(Run(w, n, k, args.batch, Path(tmp), args.vacuum_every,
+                                       args.explain_slower).run())
                     print(f"{w} N={n:,} workers={k}: {time.perf_counter() - t:.0f} s",
                           file=sys.stderr, flush=True)
                 if args.json:  # after every run: a long session keeps what it measured
