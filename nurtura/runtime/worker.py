@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from nurtura.clock import Clock
 from nurtura.engine.core import World, handle_event, handle_wake
@@ -161,7 +161,11 @@ class WorkerThread(PollingThread):
     def batch(self) -> int:
         if time.monotonic() >= self.statistics_at:
             self.statistics_at = time.monotonic() + STATISTICS_EVERY
-            analyzed = self.store.refresh_statistics()
+            try:
+                analyzed = self.store.refresh_statistics()
+            except SQLAlchemyError as exc:  # a help to the planner: never stops the work
+                log.warning("statistics not refreshed: %s", type(exc).__name__)
+                analyzed = []
             if analyzed:
                 log.info("statistics refreshed (ANALYZE) for %s: their rows had doubled "
                          "since the last", ", ".join(analyzed))
