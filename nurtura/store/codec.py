@@ -178,13 +178,14 @@ def rid_int(rid: str) -> int:
     """A run id as stored (`runs.id`, migration 0012): its 16 hex digits
     (`engine.core.run_id_for`) as a signed 64-bit integer, 8 bytes where the text took 17.
     ValueError for anything else."""
-    if len(rid) != 16 or not _HEX.issuperset(rid):
+    if not is_rid(rid):
         raise ValueError(f"not a run id: {rid!r}")
     n = int(rid, 16)
     return n - (_SIGN << 1) if n >= _SIGN else n
 
 
 def is_rid(text: str) -> bool:
+    """Whether `text` is a run id: 16 lower-case hex digits."""
     return len(text) == 16 and _HEX.issuperset(text)
 
 

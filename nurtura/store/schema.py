@@ -139,7 +139,7 @@ Index("inbox_due", inbox.c.ts)
 # the order they were made, so a batch of wake-ups (which come in about that order) rewrites
 # a few neighbouring pages, not one random page per run; the key's own index stays small.
 # The id is stored as an integer, the status as a letter and the columns in PostgreSQL's
-# layout order (migration 0012: a waiting run's row and key 34 bytes smaller).
+# layout order (migration 0012: a waiting run's row and key about 32 bytes smaller).
 runs = Table(
     "runs", metadata,
     Column("id", RunId, nullable=False),

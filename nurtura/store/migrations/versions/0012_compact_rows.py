@@ -12,8 +12,8 @@
   it, so one index does both jobs. The worker finds a queued event by that key: `inbox`
   gets the event's name (it already had contact_id, ts and the event's id).
 
-A waiting run of the benchmark's W2 (its event, the run, their indexes) goes from 565 to
-about 495 bytes on PostgreSQL (docs/benchmarks-postgresql.md).
+A waiting run of the benchmark's W2 (its event, the run, their indexes) goes from 558–565
+to 483–498 bytes on PostgreSQL (docs/benchmarks-postgresql.md, session 6).
 
 Revision ID: 0012
 Revises: 0011
