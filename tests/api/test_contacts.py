@@ -58,3 +58,5 @@ def test_exit_a_run_by_hand(server: Server) -> None:
         (done,) = http.get("/api/contacts/c1/runs").json()
         assert (done["status"], done["reason"]) == ("exited", "manual")
         assert http.post(f"/api/runs/{run['run']}/exit").status_code == 404
+        for not_a_run in ("nope", run["run"].upper(), run["run"] + "0"):  # never a 500
+            assert http.post(f"/api/runs/{not_a_run}/exit").status_code == 404
