@@ -31,6 +31,13 @@ def rebuild_table(op: Any, table: str, items: Callable[[list[str]], list[str]],
         op.execute(ddl)
 
 
+def sql_function(op: Any, name: str, fn: Callable[[Any], Any]) -> None:
+    """`fn` as a one-argument SQL function `name` on the migration's SQLite connection,
+    for a rebuild's copy to convert values with (NULL stays NULL)."""
+    raw: Any = op.get_bind().connection.driver_connection  # the sqlite3 connection
+    raw.create_function(name, 1, lambda v: None if v is None else fn(v), deterministic=True)
+
+
 def split_items(body: str) -> list[str]:
     """The comma-separated items of a CREATE TABLE body (commas inside parentheses kept)."""
     out, depth, cur = [], 0, ""

@@ -16,7 +16,7 @@ from typing import Any
 from alembic import op
 
 from nurtura.store.codec import mid_bytes, mid_text
-from nurtura.store.sqlite_ddl import rebuild_table
+from nurtura.store.sqlite_ddl import rebuild_table, sql_function
 
 revision = "0009"
 down_revision = "0008"
@@ -39,8 +39,7 @@ _TO_TEXT = """CASE
 def _sqlite_rewrite(name: str, fn: Any, decl: str) -> None:
     """SQLite cannot change a column's type in place: a copy of `events` with the column
     declared `decl` and every value converted by `fn`."""
-    raw: Any = op.get_bind().connection.driver_connection  # the sqlite3 connection
-    raw.create_function(name, 1, lambda v: None if v is None else fn(v), deterministic=True)
+    sql_function(op, name, fn)
     rebuild_table(op, "events", lambda items: [
         f"message_id {decl}" if p.split()[0].strip('"') == "message_id" else p for p in items],
         {"message_id": f"{name}(message_id)"})

@@ -21,12 +21,10 @@ Revises: 0011
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import op
 
 from nurtura.store.codec import STATUS_CODE, rid_hex, rid_int
-from nurtura.store.sqlite_ddl import rebuild_table
+from nurtura.store.sqlite_ddl import rebuild_table, sql_function
 
 revision = "0012"
 down_revision = "0011"
@@ -70,11 +68,6 @@ def _postgresql() -> bool:
     return bool(op.get_bind().dialect.name == "postgresql")
 
 
-def _function(name: str, fn: Any) -> None:
-    raw: Any = op.get_bind().connection.driver_connection  # the sqlite3 connection
-    raw.create_function(name, 1, lambda v: None if v is None else fn(v), deterministic=True)
-
-
 def _inbox_names() -> None:
     """The queued events' names (a row whose event is gone keeps '': the worker drops it
     as before, finding no event)."""
@@ -88,7 +81,7 @@ def _inbox_names() -> None:
 def upgrade() -> None:
     _inbox_names()
     if not _postgresql():
-        _function("nurtura_rid_int", rid_int)
+        sql_function(op, "nurtura_rid_int", rid_int)
         rebuild_table(op, "runs", lambda items: [
             _SQLITE_UP.get(p.split()[0].strip('"'), p) for p in items],
             {"id": "nurtura_rid_int(id)", "status": _CODE})
@@ -128,7 +121,7 @@ def downgrade() -> None:
                    "ADD PRIMARY KEY (contact_id, id)")
         op.execute("CREATE INDEX events_contact ON events (contact_id, name, ts)")
     else:
-        _function("nurtura_rid_hex", rid_hex)
+        sql_function(op, "nurtura_rid_hex", rid_hex)
         rebuild_table(op, "runs", lambda items: [
             _SQLITE_DOWN.get(p.split()[0].strip('"'), p) for p in items],
             {"id": "nurtura_rid_hex(id)", "status": _NAME})
